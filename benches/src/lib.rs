@@ -1,0 +1,1 @@
+//! Shared sample PDUs for the benches.

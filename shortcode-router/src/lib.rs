@@ -1,0 +1,1 @@
+//! The short-code connector service: routing, compliance, webhooks, MT API (to come).

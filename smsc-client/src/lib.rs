@@ -1,0 +1,1 @@
+//! Async SMPP sessions over smpp-codec (ESME and SMSC side); for now the `smpp` tool's library part.
