@@ -1,0 +1,542 @@
+//! The `Pdu` type, its `Body` enum over every SMPP 3.4/5.0 operation, and header-first decoding.
+
+use bytes::{BufMut, Bytes, BytesMut};
+
+use crate::error::{BodyErrorKind, DecodeError, EncodeError};
+use crate::field::{DecodeOptions, FieldError, FieldSource, FieldVisitor, Reader};
+use crate::header::{CommandId, HEADER_LEN, Header, MAX_SEQUENCE_NUMBER};
+use crate::status::CommandStatus;
+
+/// Defines a body struct from its fields in wire order, with the status each field's fault maps to.
+macro_rules! pdu_body {
+    (
+        $(#[$doc:meta])*
+        $name:ident $([$payload:ident])? {
+            $( $(#[$fdoc:meta])* $field:ident : $ty:ty = $status:ident ),* $(,)?
+        }
+    ) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, Default)]
+        pub struct $name {
+            $( $(#[$fdoc])* pub $field: $ty, )*
+        }
+
+        impl $crate::pdu::PduBody for $name {
+            #[inline]
+            fn decode_fields(r: &mut $crate::field::Reader<'_>) -> Result<Self, $crate::field::FieldError> {
+                let body = $name {
+                    $( $field: <$ty as $crate::field::Field>::decode(
+                        r, stringify!($field), $crate::CommandStatus::$status)?, )*
+                };
+                $( pdu_body!(@strict_payload $payload, body, r); )?
+                Ok(body)
+            }
+            #[inline]
+            fn encoded_len(&self) -> usize {
+                0 $( + $crate::field::Field::encoded_len(&self.$field) )*
+            }
+            #[inline]
+            fn encode_fields(&self, buf: &mut bytes::BytesMut) {
+                $( $crate::field::Field::encode(&self.$field, buf); )*
+            }
+            fn check(&self) -> Result<(), $crate::EncodeError> {
+                $( $crate::field::Field::check(&self.$field, stringify!($field))?; )*
+                $( pdu_body!(@check_payload $payload, self); )?
+                Ok(())
+            }
+            fn visit(&self, v: &mut dyn $crate::field::FieldVisitor) {
+                $( $crate::field::Field::visit(&self.$field, stringify!($field), v); )*
+            }
+            fn from_source(s: &mut dyn $crate::field::FieldSource) -> Result<Self, $crate::EncodeError> {
+                Ok($name { $( $field: <$ty as $crate::field::Field>::from_source(stringify!($field), s)?, )* })
+            }
+        }
+    };
+    (@strict_payload payload, $body:ident, $r:ident) => {
+        if $r.opts.strict && !$body.short_message.is_empty() && $body.tlvs.message_payload().is_some() {
+            return Err($crate::field::FieldError {
+                field: "message_payload",
+                reason: $crate::error::BodyErrorKind::PayloadAndShortMessage,
+                status: $crate::CommandStatus::ESME_RINVTLVVAL,
+            });
+        }
+    };
+    (@check_payload payload, $self:ident) => {
+        if !$self.short_message.is_empty() && $self.tlvs.message_payload().is_some() {
+            return Err($crate::EncodeError::PayloadAndShortMessage);
+        }
+    };
+}
+
+/// Defines a body with the `submit_sm` / `deliver_sm` layout (§4.2.1.1, §4.3.1.1).
+macro_rules! short_message_body {
+    ($(#[$doc:meta])* $name:ident) => {
+        pdu_body! {
+            $(#[$doc])*
+            $name [payload] {
+                /// Service type (max 6 with NUL); empty for the MC default.
+                service_type: COctetString<6> = ESME_RINVSERTYP,
+                /// Source address TON.
+                source_addr_ton: u8 = ESME_RINVSRCTON,
+                /// Source address NPI.
+                source_addr_npi: u8 = ESME_RINVSRCNPI,
+                /// Source address (max 21 with NUL).
+                source_addr: COctetString<21> = ESME_RINVSRCADR,
+                /// Destination address TON.
+                dest_addr_ton: u8 = ESME_RINVDSTTON,
+                /// Destination address NPI.
+                dest_addr_npi: u8 = ESME_RINVDSTNPI,
+                /// Destination address (max 21 with NUL).
+                destination_addr: COctetString<21> = ESME_RINVDSTADR,
+                /// Message mode and type (UDHI 0x40, ...).
+                esm_class: u8 = ESME_RINVESMCLASS,
+                /// Protocol identifier.
+                protocol_id: u8 = ESME_RSUBMITFAIL,
+                /// Priority level.
+                priority_flag: u8 = ESME_RINVPRTFLG,
+                /// Scheduled delivery time (empty or 16 characters).
+                schedule_delivery_time: SmppTime = ESME_RINVSCHED,
+                /// Validity period (empty or 16 characters).
+                validity_period: SmppTime = ESME_RINVEXPIRY,
+                /// Delivery receipt request and notifications.
+                registered_delivery: u8 = ESME_RINVREGDLVFLG,
+                /// Replace if present flag.
+                replace_if_present_flag: u8 = ESME_RINVREPFLAG,
+                /// Data coding scheme.
+                data_coding: u8 = ESME_RINVDCS,
+                /// Predefined message id (0 for none).
+                sm_default_msg_id: u8 = ESME_RINVDFTMSGID,
+                /// `sm_length` and `short_message` (0..=254 octets).
+                short_message: ShortMessage = ESME_RINVMSGLEN,
+                /// TLVs.
+                tlvs: Tlvs = ESME_RINVTLVSTREAM,
+            }
+        }
+    };
+}
+
+/// Defines a body made of `message_id` and TLVs (`submit_sm_resp` and its kin).
+macro_rules! message_id_resp_body {
+    ($(#[$doc:meta])* $name:ident) => {
+        pdu_body! {
+            $(#[$doc])*
+            $name {
+                /// The MC's id for the message (max 65 with NUL); NULL where unused.
+                message_id: COctetString<65> = ESME_RINVMSGID,
+                /// TLVs.
+                tlvs: Tlvs = ESME_RINVTLVSTREAM,
+            }
+        }
+    };
+}
+
+mod alert_notification;
+mod bind;
+mod broadcast_sm;
+mod cancel_sm;
+mod data_sm;
+mod deliver_sm;
+mod query_sm;
+mod replace_sm;
+mod submit_multi;
+mod submit_sm;
+
+pub use alert_notification::AlertNotification;
+pub use bind::{Bind, BindResp, Outbind};
+pub use broadcast_sm::{
+    BroadcastSm, BroadcastSmResp, CancelBroadcastSm, QueryBroadcastSm, QueryBroadcastSmResp,
+};
+pub use cancel_sm::CancelSm;
+pub use data_sm::{DataSm, DataSmResp};
+pub use deliver_sm::{DeliverSm, DeliverSmResp};
+pub use query_sm::{QuerySm, QuerySmResp};
+pub use replace_sm::ReplaceSm;
+pub use submit_multi::{DestAddress, SubmitMulti, SubmitMultiResp, UnsuccessSme};
+pub use submit_sm::{SubmitSm, SubmitSmResp};
+
+/// A PDU body type: decoded from, and encoded to, the octets after the header.
+pub trait PduBody: Sized + Default {
+    /// Decodes the mandatory fields (and TLVs, where the PDU has them).
+    fn decode_fields(r: &mut Reader<'_>) -> Result<Self, FieldError>;
+    /// Exact encoded size of the body.
+    fn encoded_len(&self) -> usize;
+    /// Appends the body; the buffer has room for [`encoded_len`](Self::encoded_len) octets.
+    fn encode_fields(&self, buf: &mut BytesMut);
+    /// Checks every field is conformant.
+    fn check(&self) -> Result<(), EncodeError>;
+    /// Reports the fields in wire order.
+    fn visit(&self, v: &mut dyn FieldVisitor);
+    /// Builds the body from named fields.
+    fn from_source(s: &mut dyn FieldSource) -> Result<Self, EncodeError>;
+}
+
+macro_rules! bodies {
+    ($( $(#[$doc:meta])* $variant:ident $( ( $ty:ty ) )? ; )*) => {
+        /// A PDU body, one variant per operation (SMPP 5.0 §4, Table 4-44).
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub enum Body {
+            $( $(#[$doc])* $variant $( ($ty) )?, )*
+        }
+
+        impl Body {
+            /// The body's `command_id`.
+            pub fn command_id(&self) -> CommandId {
+                match self {
+                    $( Body::$variant { .. } => CommandId::$variant, )*
+                }
+            }
+
+            /// The default (empty) body of a command: what an error response carries.
+            pub fn default_for(id: CommandId) -> Body {
+                match id {
+                    $( CommandId::$variant => Body::$variant $( (<$ty>::default()) )?, )*
+                }
+            }
+
+            /// `true` when the command has no body at all (header-only PDU).
+            pub fn is_header_only(id: CommandId) -> bool {
+                match id {
+                    $( CommandId::$variant => bodies!(@header_only $($ty)?), )*
+                }
+            }
+
+            #[inline]
+            fn decode_for(id: CommandId, r: &mut Reader<'_>) -> Result<Body, FieldError> {
+                Ok(match id {
+                    $( CommandId::$variant => Body::$variant $( (<$ty as PduBody>::decode_fields(r)?) )?, )*
+                })
+            }
+
+            /// Exact encoded size of the body.
+            #[inline]
+            pub fn encoded_len(&self) -> usize {
+                match self {
+                    $( bodies!(@pat $variant b $($ty)?) => bodies!(@len b $($ty)?), )*
+                }
+            }
+
+            #[inline]
+            fn encode_fields(&self, buf: &mut BytesMut) {
+                match self {
+                    $( bodies!(@pat $variant b $($ty)?) => bodies!(@enc b buf $($ty)?), )*
+                }
+            }
+
+            /// Checks every field is conformant.
+            pub fn check(&self) -> Result<(), EncodeError> {
+                match self {
+                    $( bodies!(@pat $variant b $($ty)?) => bodies!(@check b $($ty)?), )*
+                }
+            }
+
+            /// Reports the mandatory fields (by spec name, in wire order) and TLVs to a visitor.
+            pub fn visit(&self, v: &mut dyn FieldVisitor) {
+                match self {
+                    $( bodies!(@pat $variant b $($ty)?) => bodies!(@visit b v $($ty)?), )*
+                }
+            }
+
+            /// Builds the body of `id` from named fields (absent fields take their defaults).
+            pub fn from_source(id: CommandId, s: &mut dyn FieldSource) -> Result<Body, EncodeError> {
+                Ok(match id {
+                    $( CommandId::$variant => Body::$variant $( (<$ty as PduBody>::from_source(s)?) )?, )*
+                })
+            }
+
+            /// `true` when this is the default (empty) body of its command.
+            pub fn is_default(&self) -> bool {
+                *self == Body::default_for(self.command_id())
+            }
+        }
+    };
+    (@header_only) => { true };
+    (@header_only $ty:ty) => { false };
+    (@pat $variant:ident $b:ident) => { Body::$variant };
+    (@pat $variant:ident $b:ident $ty:ty) => { Body::$variant($b) };
+    (@len $b:ident) => { 0 };
+    (@len $b:ident $ty:ty) => { $b.encoded_len() };
+    (@enc $b:ident $buf:ident) => { () };
+    (@enc $b:ident $buf:ident $ty:ty) => { $b.encode_fields($buf) };
+    (@check $b:ident) => { Ok(()) };
+    (@check $b:ident $ty:ty) => { $b.check() };
+    (@visit $b:ident $v:ident) => { { let _ = $v; } };
+    (@visit $b:ident $v:ident $ty:ty) => { $b.visit($v) };
+}
+
+bodies! {
+    /// `generic_nack` (§4.1.4.1): header only.
+    GenericNack;
+    /// `bind_receiver` (§4.1.1.3).
+    BindReceiver(Bind);
+    /// `bind_receiver_resp` (§4.1.1.4).
+    BindReceiverResp(BindResp);
+    /// `bind_transmitter` (§4.1.1.1).
+    BindTransmitter(Bind);
+    /// `bind_transmitter_resp` (§4.1.1.2).
+    BindTransmitterResp(BindResp);
+    /// `query_sm` (§4.5.2.1).
+    QuerySm(QuerySm);
+    /// `query_sm_resp` (§4.5.2.2).
+    QuerySmResp(QuerySmResp);
+    /// `submit_sm` (§4.2.1.1).
+    SubmitSm(SubmitSm);
+    /// `submit_sm_resp` (§4.2.1.2).
+    SubmitSmResp(SubmitSmResp);
+    /// `deliver_sm` (§4.3.1.1).
+    DeliverSm(DeliverSm);
+    /// `deliver_sm_resp` (§4.3.1.2).
+    DeliverSmResp(DeliverSmResp);
+    /// `unbind` (§4.1.1.7): header only.
+    Unbind;
+    /// `unbind_resp` (§4.1.1.8): header only.
+    UnbindResp;
+    /// `replace_sm` (§4.5.3.1).
+    ReplaceSm(ReplaceSm);
+    /// `replace_sm_resp` (§4.5.3.2): header only.
+    ReplaceSmResp;
+    /// `cancel_sm` (§4.5.1.1).
+    CancelSm(CancelSm);
+    /// `cancel_sm_resp` (§4.5.1.2): header only.
+    CancelSmResp;
+    /// `bind_transceiver` (§4.1.1.5).
+    BindTransceiver(Bind);
+    /// `bind_transceiver_resp` (§4.1.1.6).
+    BindTransceiverResp(BindResp);
+    /// `outbind` (§4.1.1.9).
+    Outbind(Outbind);
+    /// `enquire_link` (§4.1.2.1): header only.
+    EnquireLink;
+    /// `enquire_link_resp` (§4.1.2.2): header only.
+    EnquireLinkResp;
+    /// `submit_multi` (§4.2.3.1).
+    SubmitMulti(SubmitMulti);
+    /// `submit_multi_resp` (§4.2.3.2).
+    SubmitMultiResp(SubmitMultiResp);
+    /// `alert_notification` (§4.1.3.1).
+    AlertNotification(AlertNotification);
+    /// `data_sm` (§4.2.2.1).
+    DataSm(DataSm);
+    /// `data_sm_resp` (§4.2.2.2).
+    DataSmResp(DataSmResp);
+    /// `broadcast_sm` (§4.4.1.1).
+    BroadcastSm(BroadcastSm);
+    /// `broadcast_sm_resp` (§4.4.1.2).
+    BroadcastSmResp(BroadcastSmResp);
+    /// `query_broadcast_sm` (§4.6.1.1).
+    QueryBroadcastSm(QueryBroadcastSm);
+    /// `query_broadcast_sm_resp` (§4.6.1.3).
+    QueryBroadcastSmResp(QueryBroadcastSmResp);
+    /// `cancel_broadcast_sm` (§4.6.2.1).
+    CancelBroadcastSm(CancelBroadcastSm);
+    /// `cancel_broadcast_sm_resp` (§4.6.2.3): header only.
+    CancelBroadcastSmResp;
+}
+
+/// One SMPP PDU: header values and a typed body. `command_length` and `command_id` are derived
+/// from the body when encoding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pdu {
+    /// `command_status` (0 in requests).
+    pub command_status: CommandStatus,
+    /// `sequence_number`.
+    pub sequence_number: u32,
+    /// The typed body.
+    pub body: Body,
+}
+
+impl Pdu {
+    /// A request (or `ESME_ROK` response) with the given sequence number, which must be in
+    /// 0x00000001..=0x7FFFFFFF.
+    pub fn new(sequence_number: u32, body: impl Into<Body>) -> Result<Pdu, EncodeError> {
+        Pdu::with_status(sequence_number, CommandStatus::ESME_ROK, body)
+    }
+
+    /// A PDU with an explicit `command_status` (responses).
+    pub fn with_status(
+        sequence_number: u32,
+        command_status: CommandStatus,
+        body: impl Into<Body>,
+    ) -> Result<Pdu, EncodeError> {
+        let pdu = Pdu {
+            command_status,
+            sequence_number,
+            body: body.into(),
+        };
+        pdu.check_sequence()?;
+        pdu.body.check()?;
+        Ok(pdu)
+    }
+
+    /// The `command_id` of the body.
+    pub fn command_id(&self) -> CommandId {
+        self.body.command_id()
+    }
+
+    /// Decodes one whole PDU (header included) leniently; strings and payloads are views of `frame`.
+    pub fn decode(frame: &Bytes) -> Result<Pdu, DecodeError> {
+        Pdu::decode_with(frame, &DecodeOptions::lenient())
+    }
+
+    /// Decodes one whole PDU with the given options: header first, then the body, so that every
+    /// error says what to answer (see [`DecodeError::answer`]).
+    pub fn decode_with(frame: &Bytes, opts: &DecodeOptions) -> Result<Pdu, DecodeError> {
+        let Some(header) = Header::peek(frame) else {
+            let command_length = frame
+                .get(..4)
+                .map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+            return Err(DecodeError::InvalidCommandLength {
+                command_length,
+                available: frame.len(),
+                header: None,
+            });
+        };
+        let id = header.validate(frame.len(), opts.max_command_length)?;
+        let body_octets = &frame[HEADER_LEN..];
+        let body = if Body::is_header_only(id) {
+            if opts.strict && !body_octets.is_empty() && header.command_status.is_ok() {
+                return Err(body_error(
+                    header,
+                    id,
+                    FieldError {
+                        field: "body",
+                        reason: BodyErrorKind::TrailingOctets {
+                            count: body_octets.len(),
+                        },
+                        status: CommandStatus::ESME_RINVCMDLEN,
+                    },
+                ));
+            }
+            Body::default_for(id)
+        } else {
+            let mut r = Reader::new(frame, body_octets, opts);
+            match Body::decode_for(id, &mut r) {
+                Ok(body) => {
+                    let left = r.remaining().len();
+                    if left != 0 && opts.strict {
+                        return Err(body_error(
+                            header,
+                            id,
+                            FieldError {
+                                field: "body",
+                                reason: BodyErrorKind::TrailingOctets { count: left },
+                                status: CommandStatus::ESME_RINVCMDLEN,
+                            },
+                        ));
+                    }
+                    body
+                }
+                // SMPP 3.4 §4.1.2 etc.: an error response has no body; real SMSCs also send
+                // partial ones. Lenient mode also takes an ESME_ROK response with no body.
+                Err(_)
+                    if id.is_response()
+                        && tolerated_response(opts, body_octets, header.command_status) =>
+                {
+                    Body::default_for(id)
+                }
+                Err(e) => return Err(body_error(header, id, e)),
+            }
+        };
+        Ok(Pdu {
+            command_status: header.command_status,
+            sequence_number: header.sequence_number,
+            body,
+        })
+    }
+
+    /// Whether the body is left out on the wire: an error response with an empty body
+    /// (SMPP 3.4 §4.1.2: "the body is not returned if command_status is non-zero").
+    fn omits_body(&self) -> bool {
+        !self.command_status.is_ok() && self.command_id().is_response() && self.body.is_default()
+    }
+
+    /// Exact encoded size, header included.
+    pub fn encoded_len(&self) -> usize {
+        if self.omits_body() {
+            HEADER_LEN
+        } else {
+            HEADER_LEN + self.body.encoded_len()
+        }
+    }
+
+    fn check_sequence(&self) -> Result<(), EncodeError> {
+        let ok = (1..=MAX_SEQUENCE_NUMBER).contains(&self.sequence_number)
+            || self.command_id() == CommandId::GenericNack;
+        if ok {
+            Ok(())
+        } else {
+            Err(EncodeError::BadSequenceNumber(self.sequence_number))
+        }
+    }
+
+    /// Appends the PDU to `buf` in one write, after checking it is conformant.
+    pub fn encode_into(&self, buf: &mut BytesMut) -> Result<(), EncodeError> {
+        self.check_sequence()?;
+        self.body.check()?;
+        let len = self.encoded_len();
+        buf.reserve(len);
+        buf.put_u32(len as u32);
+        buf.put_u32(self.command_id().as_u32());
+        buf.put_u32(self.command_status.0);
+        buf.put_u32(self.sequence_number);
+        if len > HEADER_LEN {
+            self.body.encode_fields(buf);
+        }
+        Ok(())
+    }
+
+    /// Encodes the PDU into a new buffer of exactly its size.
+    pub fn encode(&self) -> Result<Bytes, EncodeError> {
+        let mut buf = BytesMut::with_capacity(self.encoded_len());
+        self.encode_into(&mut buf)?;
+        Ok(buf.freeze())
+    }
+
+    /// The response to this request carrying `status` and an empty body, with the same
+    /// sequence number; `None` for responses, `outbind` and `alert_notification`.
+    pub fn error_response(&self, status: CommandStatus) -> Option<Pdu> {
+        let resp = self.command_id().response()?;
+        Some(Pdu {
+            command_status: status,
+            sequence_number: self.sequence_number,
+            body: Body::default_for(resp),
+        })
+    }
+}
+
+/// Whether a response whose body failed to decode is taken with an empty body: lenient mode takes
+/// any error response and an `ESME_ROK` one without body; strict mode only a bodiless error response.
+fn tolerated_response(opts: &DecodeOptions, body: &[u8], status: CommandStatus) -> bool {
+    if opts.strict {
+        body.is_empty() && !status.is_ok()
+    } else {
+        body.is_empty() || !status.is_ok()
+    }
+}
+
+fn body_error(header: Header, command_id: CommandId, e: FieldError) -> DecodeError {
+    DecodeError::Body {
+        header,
+        command_id,
+        field: e.field,
+        reason: e.reason,
+        status: e.status,
+    }
+}
+
+macro_rules! into_body {
+    ($($ty:ident => $variant:ident),* $(,)?) => {
+        $(impl From<$ty> for Body {
+            fn from(b: $ty) -> Body { Body::$variant(b) }
+        })*
+    };
+}
+
+into_body! {
+    SubmitSm => SubmitSm, SubmitSmResp => SubmitSmResp, DeliverSm => DeliverSm,
+    DeliverSmResp => DeliverSmResp, DataSm => DataSm, DataSmResp => DataSmResp,
+    QuerySm => QuerySm, QuerySmResp => QuerySmResp, ReplaceSm => ReplaceSm, CancelSm => CancelSm,
+    Outbind => Outbind, SubmitMulti => SubmitMulti, SubmitMultiResp => SubmitMultiResp,
+    AlertNotification => AlertNotification, BroadcastSm => BroadcastSm,
+    BroadcastSmResp => BroadcastSmResp, QueryBroadcastSm => QueryBroadcastSm,
+    QueryBroadcastSmResp => QueryBroadcastSmResp, CancelBroadcastSm => CancelBroadcastSm,
+}
