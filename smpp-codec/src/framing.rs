@@ -132,7 +132,7 @@ mod tests {
         assert!(c.decode(&mut buf).unwrap().is_none());
         buf.extend_from_slice(&el[10..]);
         // an over-long PDU (100 octets) that arrives in two pieces, then another enquire_link
-        let mut big = vec![0u8; 100];
+        let mut big = [0u8; 100];
         big[..4].copy_from_slice(&100u32.to_be_bytes());
         big[4..8].copy_from_slice(&4u32.to_be_bytes());
         big[12..16].copy_from_slice(&9u32.to_be_bytes());

@@ -483,6 +483,73 @@ impl TlvsBuilder {
     }
 }
 
+impl crate::field::Field for Tlvs {
+    #[inline]
+    fn decode(
+        r: &mut crate::field::Reader<'_>,
+        name: &'static str,
+        status: crate::CommandStatus,
+    ) -> Result<Self, crate::field::FieldError> {
+        use crate::field::FieldError;
+        let strict = r.opts.strict;
+        let v33 = r.opts.interface_version < crate::field::version::V34;
+        let raw = r.rest();
+        if raw.is_empty() {
+            return Ok(Tlvs::empty());
+        }
+        if v33 {
+            // SMPP 3.3 has no TLVs: what follows the mandatory fields is not ours to read.
+            return if strict {
+                Err(FieldError {
+                    field: name,
+                    reason: BodyErrorKind::TrailingOctets { count: raw.len() },
+                    status,
+                })
+            } else {
+                Ok(Tlvs::empty())
+            };
+        }
+        let tlvs = Tlvs::from_raw(raw).map_err(|reason| FieldError {
+            field: name,
+            reason,
+            status,
+        })?;
+        if strict {
+            if let Some((tag, len)) = tlvs.first_invalid() {
+                return Err(FieldError {
+                    field: name,
+                    reason: BodyErrorKind::TlvLength {
+                        tag: tag.0,
+                        len: len as u16,
+                    },
+                    status: crate::CommandStatus::ESME_RINVTLVLEN,
+                });
+            }
+        }
+        Ok(tlvs)
+    }
+    #[inline]
+    fn encoded_len(&self) -> usize {
+        self.0.len()
+    }
+    #[inline]
+    fn encode(&self, buf: &mut BytesMut) {
+        buf.put_slice(&self.0)
+    }
+    fn check(&self, _: &'static str) -> Result<(), EncodeError> {
+        Ok(())
+    }
+    fn visit(&self, _: &'static str, v: &mut dyn crate::field::FieldVisitor) {
+        v.tlvs(self)
+    }
+    fn from_source(
+        _: &'static str,
+        s: &mut dyn crate::field::FieldSource,
+    ) -> Result<Self, EncodeError> {
+        Ok(s.tlvs()?.unwrap_or_default())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -562,72 +629,5 @@ mod tests {
         }
         assert_eq!(TlvTag(0x0424).name(), Some("message_payload"));
         assert_eq!(TlvTag(0x1400).name(), None);
-    }
-}
-
-impl crate::field::Field for Tlvs {
-    #[inline]
-    fn decode(
-        r: &mut crate::field::Reader<'_>,
-        name: &'static str,
-        status: crate::CommandStatus,
-    ) -> Result<Self, crate::field::FieldError> {
-        use crate::field::FieldError;
-        let strict = r.opts.strict;
-        let v33 = r.opts.interface_version < crate::field::version::V34;
-        let raw = r.rest();
-        if raw.is_empty() {
-            return Ok(Tlvs::empty());
-        }
-        if v33 {
-            // SMPP 3.3 has no TLVs: what follows the mandatory fields is not ours to read.
-            return if strict {
-                Err(FieldError {
-                    field: name,
-                    reason: BodyErrorKind::TrailingOctets { count: raw.len() },
-                    status,
-                })
-            } else {
-                Ok(Tlvs::empty())
-            };
-        }
-        let tlvs = Tlvs::from_raw(raw).map_err(|reason| FieldError {
-            field: name,
-            reason,
-            status,
-        })?;
-        if strict {
-            if let Some((tag, len)) = tlvs.first_invalid() {
-                return Err(FieldError {
-                    field: name,
-                    reason: BodyErrorKind::TlvLength {
-                        tag: tag.0,
-                        len: len as u16,
-                    },
-                    status: crate::CommandStatus::ESME_RINVTLVLEN,
-                });
-            }
-        }
-        Ok(tlvs)
-    }
-    #[inline]
-    fn encoded_len(&self) -> usize {
-        self.0.len()
-    }
-    #[inline]
-    fn encode(&self, buf: &mut BytesMut) {
-        buf.put_slice(&self.0)
-    }
-    fn check(&self, _: &'static str) -> Result<(), EncodeError> {
-        Ok(())
-    }
-    fn visit(&self, _: &'static str, v: &mut dyn crate::field::FieldVisitor) {
-        v.tlvs(self)
-    }
-    fn from_source(
-        _: &'static str,
-        s: &mut dyn crate::field::FieldSource,
-    ) -> Result<Self, EncodeError> {
-        Ok(s.tlvs()?.unwrap_or_default())
     }
 }
