@@ -137,10 +137,9 @@ impl DecodeError {
         }
     }
 
-    /// The PDU to send back: the request's `_resp` with [`command_status`](Self::command_status)
-    /// and an empty body, or a `generic_nack`. `None` when the bad PDU was itself a response
-    /// other than one that can be nacked... in practice `generic_nack` is answered for responses
-    /// too, except for a `generic_nack`, which is never answered.
+    /// The PDU to send back: for a request, its `_resp` with [`command_status`](Self::command_status)
+    /// and an empty body; for a header-level fault, a response, `outbind` or `alert_notification`,
+    /// a `generic_nack` (SMPP 5.0 §4.1.4.1). `None` for a bad `generic_nack`, which is never answered.
     pub fn answer(&self) -> Option<Pdu> {
         let seq = self.sequence_number().unwrap_or(0);
         let status = self.command_status();

@@ -470,15 +470,43 @@ impl Pdu {
 
     /// Appends the PDU to `buf` in one write, after checking it is conformant.
     pub fn encode_into(&self, buf: &mut BytesMut) -> Result<(), EncodeError> {
+        self.write(buf, !self.omits_body())
+    }
+
+    /// Like [`encode_into`](Self::encode_into), but says whether a response's body is written:
+    /// SMPP 5.0 §3.2.1.3 lets an error response carry its (empty) body, SMPP 3.4 §4.1.2 leaves
+    /// it out. Requests always carry theirs; `include_body = false` is refused for them.
+    pub fn encode_into_with_body(
+        &self,
+        buf: &mut BytesMut,
+        include_body: bool,
+    ) -> Result<(), EncodeError> {
+        if !include_body
+            && !self.command_id().is_response()
+            && !Body::is_header_only(self.command_id())
+        {
+            return Err(EncodeError::Field {
+                field: "body".into(),
+                message: format!("a {} request must carry its body", self.command_id()),
+            });
+        }
+        self.write(buf, include_body)
+    }
+
+    fn write(&self, buf: &mut BytesMut, include_body: bool) -> Result<(), EncodeError> {
         self.check_sequence()?;
         self.body.check()?;
-        let len = self.encoded_len();
+        let len = if include_body {
+            HEADER_LEN + self.body.encoded_len()
+        } else {
+            HEADER_LEN
+        };
         buf.reserve(len);
         buf.put_u32(len as u32);
         buf.put_u32(self.command_id().as_u32());
         buf.put_u32(self.command_status.0);
         buf.put_u32(self.sequence_number);
-        if len > HEADER_LEN {
+        if include_body {
             self.body.encode_fields(buf);
         }
         Ok(())
