@@ -13,12 +13,16 @@
 //! assert_eq!(resp.command_status, CommandStatus::ESME_ROK);
 //! ```
 
+pub mod coding;
+pub mod concat;
 pub mod error;
 pub mod field;
 #[cfg(feature = "tokio-codec")]
 pub mod framing;
 pub mod header;
 pub mod pdu;
+pub mod reassembly;
+pub mod receipt;
 pub mod status;
 pub mod tlv;
 
