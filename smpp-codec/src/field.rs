@@ -1,7 +1,7 @@
 //! The field kinds every PDU reuses (integers, C-octet strings, times, short_message), their nom
 //! parsers, and the name-based visitor/source used by tools (SMPP 5.0 §3.1, §4.7).
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::Bytes;
 use nom::IResult;
 use nom::Parser;
 use std::fmt;
@@ -109,15 +109,19 @@ impl<'a> Reader<'a> {
     }
 
     /// A zero-copy view of `sub`, a slice of the frame.
+    #[inline(always)]
     fn view(&self, sub: &[u8]) -> Bytes {
         if sub.is_empty() {
             Bytes::new()
         } else {
-            self.frame.slice_ref(sub)
+            // `sub` always lies within the frame: every slice the reader hands out is cut from it.
+            let start = sub.as_ptr() as usize - self.frame.as_ptr() as usize;
+            self.frame.slice(start..start + sub.len())
         }
     }
 
     /// One octet.
+    #[inline(always)]
     pub fn u8(&mut self, field: &'static str) -> Result<u8, FieldError> {
         match nom::number::complete::be_u8::<_, nom::error::Error<&[u8]>>.parse(self.rest) {
             Ok((rest, v)) => {
@@ -129,6 +133,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A big-endian 16-bit integer.
+    #[inline(always)]
     pub fn u16(&mut self, field: &'static str) -> Result<u16, FieldError> {
         match nom::number::complete::be_u16::<_, nom::error::Error<&[u8]>>.parse(self.rest) {
             Ok((rest, v)) => {
@@ -140,6 +145,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A big-endian 32-bit integer.
+    #[inline(always)]
     pub fn u32(&mut self, field: &'static str) -> Result<u32, FieldError> {
         match nom::number::complete::be_u32::<_, nom::error::Error<&[u8]>>.parse(self.rest) {
             Ok((rest, v)) => {
@@ -151,6 +157,7 @@ impl<'a> Reader<'a> {
     }
 
     /// `n` octets, as a view.
+    #[inline(always)]
     pub fn octets(&mut self, n: usize, field: &'static str) -> Result<Bytes, FieldError> {
         match take_parser(n)(self.rest) {
             Ok((rest, v)) => {
@@ -163,6 +170,7 @@ impl<'a> Reader<'a> {
 
     /// A C-octet string of at most `max` octets, NUL included, as a view without the NUL.
     /// Lenient: over-long strings are accepted, and a missing NUL at the very end of the body.
+    #[inline(always)]
     pub fn cstr(
         &mut self,
         max: usize,
@@ -195,6 +203,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The rest of the body, consumed, as a view.
+    #[inline(always)]
     pub fn rest(&mut self) -> Bytes {
         let r = self.rest;
         self.rest = &[];
@@ -250,6 +259,51 @@ pub trait FieldSource {
     fn tlvs(&mut self) -> Result<Option<Tlvs>, EncodeError>;
 }
 
+/// Writes a PDU into a buffer sized beforehand to its exact length (one bounds check per field,
+/// no capacity checks).
+pub struct Writer<'a> {
+    out: &'a mut [u8],
+    pos: usize,
+}
+
+impl<'a> Writer<'a> {
+    /// A writer over `out`, which must be exactly as long as what will be written.
+    pub fn new(out: &'a mut [u8]) -> Self {
+        Writer { out, pos: 0 }
+    }
+
+    /// Octets written so far.
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// One octet.
+    #[inline(always)]
+    pub fn u8(&mut self, v: u8) {
+        self.out[self.pos] = v;
+        self.pos += 1;
+    }
+
+    /// A big-endian 16-bit integer.
+    #[inline(always)]
+    pub fn u16(&mut self, v: u16) {
+        self.slice(&v.to_be_bytes())
+    }
+
+    /// A big-endian 32-bit integer.
+    #[inline(always)]
+    pub fn u32(&mut self, v: u32) {
+        self.slice(&v.to_be_bytes())
+    }
+
+    /// Octets.
+    #[inline(always)]
+    pub fn slice(&mut self, s: &[u8]) {
+        self.out[self.pos..self.pos + s.len()].copy_from_slice(s);
+        self.pos += s.len();
+    }
+}
+
 /// A field kind: how it is decoded, measured, encoded, checked and visited.
 pub trait Field: Sized {
     /// Decodes the field.
@@ -261,7 +315,7 @@ pub trait Field: Sized {
     /// Encoded size in octets.
     fn encoded_len(&self) -> usize;
     /// Appends the field; the buffer has room.
-    fn encode(&self, buf: &mut BytesMut);
+    fn encode(&self, buf: &mut Writer<'_>);
     /// Checks the value is conformant.
     fn check(&self, name: &'static str) -> Result<(), EncodeError>;
     /// Reports the field to a visitor.
@@ -271,7 +325,7 @@ pub trait Field: Sized {
 }
 
 impl Field for u8 {
-    #[inline]
+    #[inline(always)]
     fn decode(
         r: &mut Reader<'_>,
         name: &'static str,
@@ -279,13 +333,13 @@ impl Field for u8 {
     ) -> Result<Self, FieldError> {
         r.u8(name)
     }
-    #[inline]
+    #[inline(always)]
     fn encoded_len(&self) -> usize {
         1
     }
-    #[inline]
-    fn encode(&self, buf: &mut BytesMut) {
-        buf.put_u8(*self)
+    #[inline(always)]
+    fn encode(&self, buf: &mut Writer<'_>) {
+        buf.u8(*self)
     }
     fn check(&self, _: &'static str) -> Result<(), EncodeError> {
         Ok(())
@@ -303,7 +357,7 @@ impl Field for u8 {
 }
 
 impl Field for u32 {
-    #[inline]
+    #[inline(always)]
     fn decode(
         r: &mut Reader<'_>,
         name: &'static str,
@@ -311,13 +365,13 @@ impl Field for u32 {
     ) -> Result<Self, FieldError> {
         r.u32(name)
     }
-    #[inline]
+    #[inline(always)]
     fn encoded_len(&self) -> usize {
         4
     }
-    #[inline]
-    fn encode(&self, buf: &mut BytesMut) {
-        buf.put_u32(*self)
+    #[inline(always)]
+    fn encode(&self, buf: &mut Writer<'_>) {
+        buf.u32(*self)
     }
     fn check(&self, _: &'static str) -> Result<(), EncodeError> {
         Ok(())
@@ -361,8 +415,18 @@ impl<const MAX: usize> COctetString<MAX> {
 
     /// A string from octets (without NUL), checked against `MAX` and for interior NULs.
     pub fn new(value: impl Into<Bytes>) -> Result<Self, EncodeError> {
-        let s = COctetString(value.into());
-        s.check("value")?;
+        Self::checked(value.into(), "value")
+    }
+
+    /// Wraps `value` after checking it against `MAX` and for NULs: the one way a value gets in
+    /// (decoding splits at the NUL, so decoded strings never hold one), which is why
+    /// [`Field::check`] only needs to look at the length.
+    fn checked(value: Bytes, name: &'static str) -> Result<Self, EncodeError> {
+        if value.contains(&0) {
+            return Err(EncodeError::InteriorNul { field: name });
+        }
+        let s = COctetString(value);
+        s.check(name)?;
         Ok(s)
     }
 
@@ -425,7 +489,7 @@ impl<const MAX: usize> PartialEq<&str> for COctetString<MAX> {
 }
 
 impl<const MAX: usize> Field for COctetString<MAX> {
-    #[inline]
+    #[inline(always)]
     fn decode(
         r: &mut Reader<'_>,
         name: &'static str,
@@ -433,14 +497,14 @@ impl<const MAX: usize> Field for COctetString<MAX> {
     ) -> Result<Self, FieldError> {
         r.cstr(MAX, name, status).map(COctetString)
     }
-    #[inline]
+    #[inline(always)]
     fn encoded_len(&self) -> usize {
         self.0.len() + 1
     }
-    #[inline]
-    fn encode(&self, buf: &mut BytesMut) {
-        buf.put_slice(&self.0);
-        buf.put_u8(0);
+    #[inline(always)]
+    fn encode(&self, buf: &mut Writer<'_>) {
+        buf.slice(&self.0);
+        buf.u8(0);
     }
     fn check(&self, name: &'static str) -> Result<(), EncodeError> {
         if self.0.len() + 1 > MAX {
@@ -450,18 +514,13 @@ impl<const MAX: usize> Field for COctetString<MAX> {
                 max: MAX,
             });
         }
-        if self.0.contains(&0) {
-            return Err(EncodeError::InteriorNul { field: name });
-        }
         Ok(())
     }
     fn visit(&self, name: &'static str, v: &mut dyn FieldVisitor) {
         v.cstr(name, &self.0)
     }
     fn from_source(name: &'static str, s: &mut dyn FieldSource) -> Result<Self, EncodeError> {
-        let v = COctetString(s.cstr(name)?.unwrap_or_default());
-        v.check(name)?;
-        Ok(v)
+        Self::checked(s.cstr(name)?.unwrap_or_default(), name)
     }
 }
 
@@ -485,7 +544,7 @@ impl SmppTime {
 }
 
 impl Field for SmppTime {
-    #[inline]
+    #[inline(always)]
     fn decode(
         r: &mut Reader<'_>,
         name: &'static str,
@@ -501,12 +560,12 @@ impl Field for SmppTime {
         }
         Ok(SmppTime(COctetString(s)))
     }
-    #[inline]
+    #[inline(always)]
     fn encoded_len(&self) -> usize {
         self.0.encoded_len()
     }
-    #[inline]
-    fn encode(&self, buf: &mut BytesMut) {
+    #[inline(always)]
+    fn encode(&self, buf: &mut Writer<'_>) {
         self.0.encode(buf)
     }
     fn check(&self, name: &'static str) -> Result<(), EncodeError> {
@@ -521,7 +580,10 @@ impl Field for SmppTime {
         self.0.visit(name, v)
     }
     fn from_source(name: &'static str, s: &mut dyn FieldSource) -> Result<Self, EncodeError> {
-        let t = SmppTime(COctetString(s.cstr(name)?.unwrap_or_default()));
+        let t = SmppTime(COctetString::checked(
+            s.cstr(name)?.unwrap_or_default(),
+            name,
+        )?);
         t.check(name)?;
         Ok(t)
     }
@@ -570,7 +632,7 @@ impl fmt::Debug for ShortMessage {
 }
 
 impl Field for ShortMessage {
-    #[inline]
+    #[inline(always)]
     fn decode(
         r: &mut Reader<'_>,
         _name: &'static str,
@@ -591,14 +653,14 @@ impl Field for ShortMessage {
         }
         r.octets(usize::from(n), "short_message").map(ShortMessage)
     }
-    #[inline]
+    #[inline(always)]
     fn encoded_len(&self) -> usize {
         1 + self.0.len()
     }
-    #[inline]
-    fn encode(&self, buf: &mut BytesMut) {
-        buf.put_u8(self.0.len() as u8);
-        buf.put_slice(&self.0);
+    #[inline(always)]
+    fn encode(&self, buf: &mut Writer<'_>) {
+        buf.u8(self.0.len() as u8);
+        buf.slice(&self.0);
     }
     fn check(&self, _: &'static str) -> Result<(), EncodeError> {
         if self.0.len() > Self::MAX {

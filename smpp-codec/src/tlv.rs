@@ -484,7 +484,7 @@ impl TlvsBuilder {
 }
 
 impl crate::field::Field for Tlvs {
-    #[inline]
+    #[inline(always)]
     fn decode(
         r: &mut crate::field::Reader<'_>,
         name: &'static str,
@@ -528,13 +528,13 @@ impl crate::field::Field for Tlvs {
         }
         Ok(tlvs)
     }
-    #[inline]
+    #[inline(always)]
     fn encoded_len(&self) -> usize {
         self.0.len()
     }
-    #[inline]
-    fn encode(&self, buf: &mut BytesMut) {
-        buf.put_slice(&self.0)
+    #[inline(always)]
+    fn encode(&self, buf: &mut crate::field::Writer<'_>) {
+        buf.slice(&self.0)
     }
     fn check(&self, _: &'static str) -> Result<(), EncodeError> {
         Ok(())

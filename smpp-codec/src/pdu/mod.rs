@@ -1,9 +1,9 @@
 //! The `Pdu` type, its `Body` enum over every SMPP 3.4/5.0 operation, and header-first decoding.
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 
 use crate::error::{BodyErrorKind, DecodeError, EncodeError};
-use crate::field::{DecodeOptions, FieldError, FieldSource, FieldVisitor, Reader};
+use crate::field::{DecodeOptions, FieldError, FieldSource, FieldVisitor, Reader, Writer};
 use crate::header::{CommandId, HEADER_LEN, Header, MAX_SEQUENCE_NUMBER};
 use crate::status::CommandStatus;
 
@@ -22,7 +22,7 @@ macro_rules! pdu_body {
         }
 
         impl $crate::pdu::PduBody for $name {
-            #[inline]
+            #[inline(always)]
             fn decode_fields(r: &mut $crate::field::Reader<'_>) -> Result<Self, $crate::field::FieldError> {
                 let body = $name {
                     $( $field: <$ty as $crate::field::Field>::decode(
@@ -31,12 +31,12 @@ macro_rules! pdu_body {
                 $( pdu_body!(@strict_payload $payload, body, r); )?
                 Ok(body)
             }
-            #[inline]
+            #[inline(always)]
             fn encoded_len(&self) -> usize {
                 0 $( + $crate::field::Field::encoded_len(&self.$field) )*
             }
-            #[inline]
-            fn encode_fields(&self, buf: &mut bytes::BytesMut) {
+            #[inline(always)]
+            fn encode_fields(&self, buf: &mut $crate::field::Writer<'_>) {
                 $( $crate::field::Field::encode(&self.$field, buf); )*
             }
             fn check(&self) -> Result<(), $crate::EncodeError> {
@@ -161,7 +161,7 @@ pub trait PduBody: Sized + Default {
     /// Exact encoded size of the body.
     fn encoded_len(&self) -> usize;
     /// Appends the body; the buffer has room for [`encoded_len`](Self::encoded_len) octets.
-    fn encode_fields(&self, buf: &mut BytesMut);
+    fn encode_fields(&self, buf: &mut Writer<'_>);
     /// Checks every field is conformant.
     fn check(&self) -> Result<(), EncodeError>;
     /// Reports the fields in wire order.
@@ -200,23 +200,24 @@ macro_rules! bodies {
                 }
             }
 
-            #[inline]
-            fn decode_for(id: CommandId, r: &mut Reader<'_>) -> Result<Body, FieldError> {
-                Ok(match id {
-                    $( CommandId::$variant => Body::$variant $( (<$ty as PduBody>::decode_fields(r)?) )?, )*
-                })
+            /// Decodes the body of `id` straight into the returned `Pdu` (the body is moved once).
+            #[inline(always)]
+            fn decode_pdu(id: CommandId, header: &Header, r: &mut Reader<'_>) -> Result<Pdu, DecodeError> {
+                match id {
+                    $( CommandId::$variant => bodies!(@decode $variant id header r $($ty)?), )*
+                }
             }
 
             /// Exact encoded size of the body.
-            #[inline]
+            #[inline(always)]
             pub fn encoded_len(&self) -> usize {
                 match self {
                     $( bodies!(@pat $variant b $($ty)?) => bodies!(@len b $($ty)?), )*
                 }
             }
 
-            #[inline]
-            fn encode_fields(&self, buf: &mut BytesMut) {
+            #[inline(always)]
+            fn encode_fields(&self, buf: &mut Writer<'_>) {
                 match self {
                     $( bodies!(@pat $variant b $($ty)?) => bodies!(@enc b buf $($ty)?), )*
                 }
@@ -247,6 +248,22 @@ macro_rules! bodies {
             pub fn is_default(&self) -> bool {
                 *self == Body::default_for(self.command_id())
             }
+        }
+    };
+    (@decode $variant:ident $id:ident $header:ident $r:ident) => { Ok(Pdu::bare($header, $id)) };
+    (@decode $variant:ident $id:ident $header:ident $r:ident $ty:ty) => {
+        match <$ty as PduBody>::decode_fields($r) {
+            Ok(b) if $r.remaining().is_empty() || !$r.opts.strict => Ok(Pdu {
+                command_status: $header.command_status,
+                sequence_number: $header.sequence_number,
+                body: Body::$variant(b),
+            }),
+            Ok(_) => Err(body_error(*$header, $id, FieldError {
+                field: "body",
+                reason: BodyErrorKind::TrailingOctets { count: $r.remaining().len() },
+                status: CommandStatus::ESME_RINVCMDLEN,
+            })),
+            Err(e) => undecodable_body($header, $id, $r.opts, e),
         }
     };
     (@header_only) => { true };
@@ -392,7 +409,7 @@ impl Pdu {
         };
         let id = header.validate(frame.len(), opts.max_command_length)?;
         let body_octets = &frame[HEADER_LEN..];
-        let body = if Body::is_header_only(id) {
+        if Body::is_header_only(id) {
             if opts.strict && !body_octets.is_empty() && header.command_status.is_ok() {
                 return Err(body_error(
                     header,
@@ -406,41 +423,19 @@ impl Pdu {
                     },
                 ));
             }
-            Body::default_for(id)
-        } else {
-            let mut r = Reader::new(frame, body_octets, opts);
-            match Body::decode_for(id, &mut r) {
-                Ok(body) => {
-                    let left = r.remaining().len();
-                    if left != 0 && opts.strict {
-                        return Err(body_error(
-                            header,
-                            id,
-                            FieldError {
-                                field: "body",
-                                reason: BodyErrorKind::TrailingOctets { count: left },
-                                status: CommandStatus::ESME_RINVCMDLEN,
-                            },
-                        ));
-                    }
-                    body
-                }
-                // SMPP 3.4 §4.1.2 etc.: an error response has no body; real SMSCs also send
-                // partial ones. Lenient mode also takes an ESME_ROK response with no body.
-                Err(_)
-                    if id.is_response()
-                        && tolerated_response(opts, body_octets, header.command_status) =>
-                {
-                    Body::default_for(id)
-                }
-                Err(e) => return Err(body_error(header, id, e)),
-            }
-        };
-        Ok(Pdu {
+            return Ok(Pdu::bare(&header, id));
+        }
+        let mut r = Reader::new(frame, body_octets, opts);
+        Body::decode_pdu(id, &header, &mut r)
+    }
+
+    /// A PDU of `id` with the header's status and sequence number and a default body.
+    fn bare(header: &Header, id: CommandId) -> Pdu {
+        Pdu {
             command_status: header.command_status,
             sequence_number: header.sequence_number,
-            body,
-        })
+            body: Body::default_for(id),
+        }
     }
 
     /// Whether the body is left out on the wire: an error response with an empty body
@@ -501,14 +496,17 @@ impl Pdu {
         } else {
             HEADER_LEN
         };
-        buf.reserve(len);
-        buf.put_u32(len as u32);
-        buf.put_u32(self.command_id().as_u32());
-        buf.put_u32(self.command_status.0);
-        buf.put_u32(self.sequence_number);
+        let start = buf.len();
+        buf.resize(start + len, 0);
+        let mut w = Writer::new(&mut buf[start..]);
+        w.u32(len as u32);
+        w.u32(self.command_id().as_u32());
+        w.u32(self.command_status.0);
+        w.u32(self.sequence_number);
         if include_body {
-            self.body.encode_fields(buf);
+            self.body.encode_fields(&mut w);
         }
+        debug_assert_eq!(w.position(), len);
         Ok(())
     }
 
@@ -531,13 +529,26 @@ impl Pdu {
     }
 }
 
-/// Whether a response whose body failed to decode is taken with an empty body: lenient mode takes
-/// any error response and an `ESME_ROK` one without body; strict mode only a bodiless error response.
-fn tolerated_response(opts: &DecodeOptions, body: &[u8], status: CommandStatus) -> bool {
-    if opts.strict {
-        body.is_empty() && !status.is_ok()
+/// A body that failed to decode: the error, or, for a response that may go without its body,
+/// the response with a default body (SMPP 3.4 §4.1.2: an error response has no body; real SMSCs
+/// also send partial ones; lenient mode also takes an `ESME_ROK` response with no body).
+#[cold]
+fn undecodable_body(
+    header: &Header,
+    id: CommandId,
+    opts: &DecodeOptions,
+    e: FieldError,
+) -> Result<Pdu, DecodeError> {
+    let body_len = header.command_length as usize - HEADER_LEN;
+    let tolerated = if opts.strict {
+        body_len == 0 && !header.command_status.is_ok()
     } else {
-        body.is_empty() || !status.is_ok()
+        body_len == 0 || !header.command_status.is_ok()
+    };
+    if id.is_response() && tolerated {
+        Ok(Pdu::bare(header, id))
+    } else {
+        Err(body_error(*header, id, e))
     }
 }
 

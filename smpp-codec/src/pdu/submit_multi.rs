@@ -1,12 +1,10 @@
 //! `submit_multi` and `submit_multi_resp` (SMPP 5.0 §4.2.3): one message to up to 255
 //! destinations (SME addresses or distribution lists), and the list of those that failed.
 
-use bytes::{BufMut, BytesMut};
-
 use crate::error::{BodyErrorKind, EncodeError};
 use crate::field::{
     COctetString, Field, FieldError, FieldSource, FieldVisitor, Reader, ShortMessage, SmppTime,
-    field_err,
+    Writer, field_err,
 };
 use crate::status::CommandStatus;
 use crate::tlv::Tlvs;
@@ -56,7 +54,7 @@ pub trait ListEntry: Sized {
     /// Encoded size.
     fn encoded_len(&self) -> usize;
     /// Appends the entry.
-    fn encode(&self, buf: &mut BytesMut);
+    fn encode(&self, buf: &mut Writer<'_>);
     /// Checks the entry.
     fn check(&self) -> Result<(), EncodeError>;
     /// Visits the entry's fields.
@@ -98,20 +96,20 @@ impl ListEntry for DestAddress {
             DestAddress::DistributionList { dl_name } => 1 + dl_name.encoded_len(),
         }
     }
-    fn encode(&self, buf: &mut BytesMut) {
+    fn encode(&self, buf: &mut Writer<'_>) {
         match self {
             DestAddress::Sme {
                 dest_addr_ton,
                 dest_addr_npi,
                 destination_addr,
             } => {
-                buf.put_u8(1);
-                buf.put_u8(*dest_addr_ton);
-                buf.put_u8(*dest_addr_npi);
+                buf.u8(1);
+                buf.u8(*dest_addr_ton);
+                buf.u8(*dest_addr_npi);
                 destination_addr.encode(buf);
             }
             DestAddress::DistributionList { dl_name } => {
-                buf.put_u8(2);
+                buf.u8(2);
                 dl_name.encode(buf);
             }
         }
@@ -177,11 +175,11 @@ impl ListEntry for UnsuccessSme {
     fn encoded_len(&self) -> usize {
         2 + self.destination_addr.encoded_len() + 4
     }
-    fn encode(&self, buf: &mut BytesMut) {
-        buf.put_u8(self.dest_addr_ton);
-        buf.put_u8(self.dest_addr_npi);
+    fn encode(&self, buf: &mut Writer<'_>) {
+        buf.u8(self.dest_addr_ton);
+        buf.u8(self.dest_addr_npi);
         self.destination_addr.encode(buf);
-        buf.put_u32(self.error_status_code.0);
+        buf.u32(self.error_status_code.0);
     }
     fn check(&self) -> Result<(), EncodeError> {
         self.destination_addr.check("destination_addr")
@@ -226,8 +224,8 @@ impl<T: ListEntry> Field for Vec<T> {
     fn encoded_len(&self) -> usize {
         1 + self.iter().map(T::encoded_len).sum::<usize>()
     }
-    fn encode(&self, buf: &mut BytesMut) {
-        buf.put_u8(self.len() as u8);
+    fn encode(&self, buf: &mut Writer<'_>) {
+        buf.u8(self.len() as u8);
         for e in self {
             e.encode(buf);
         }
