@@ -1,1 +1,0 @@
-//! Delivery receipts: recognition, TLV and text-form parsing, formatting, and message-id normalisation.
