@@ -318,6 +318,12 @@ pub trait Field: Sized {
     fn encode(&self, buf: &mut Writer<'_>);
     /// Checks the value is conformant.
     fn check(&self, name: &'static str) -> Result<(), EncodeError>;
+    /// [`check`](Self::check) and [`encoded_len`](Self::encoded_len) in one pass.
+    #[inline(always)]
+    fn checked_len(&self, name: &'static str) -> Result<usize, EncodeError> {
+        self.check(name)?;
+        Ok(self.encoded_len())
+    }
     /// Reports the field to a visitor.
     fn visit(&self, name: &'static str, v: &mut dyn FieldVisitor);
     /// Builds the field from a source.
@@ -505,6 +511,18 @@ impl<const MAX: usize> Field for COctetString<MAX> {
     fn encode(&self, buf: &mut Writer<'_>) {
         buf.slice(&self.0);
         buf.u8(0);
+    }
+    #[inline(always)]
+    fn checked_len(&self, name: &'static str) -> Result<usize, EncodeError> {
+        let n = self.0.len() + 1;
+        if n > MAX {
+            return Err(EncodeError::TooLong {
+                field: name,
+                len: self.0.len(),
+                max: MAX,
+            });
+        }
+        Ok(n)
     }
     fn check(&self, name: &'static str) -> Result<(), EncodeError> {
         if self.0.len() + 1 > MAX {

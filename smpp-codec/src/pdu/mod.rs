@@ -39,6 +39,11 @@ macro_rules! pdu_body {
             fn encode_fields(&self, buf: &mut $crate::field::Writer<'_>) {
                 $( $crate::field::Field::encode(&self.$field, buf); )*
             }
+            #[inline(always)]
+            fn checked_len(&self) -> Result<usize, $crate::EncodeError> {
+                $( pdu_body!(@check_payload $payload, self); )?
+                Ok(0 $( + $crate::field::Field::checked_len(&self.$field, stringify!($field))? )*)
+            }
             fn check(&self) -> Result<(), $crate::EncodeError> {
                 $( $crate::field::Field::check(&self.$field, stringify!($field))?; )*
                 $( pdu_body!(@check_payload $payload, self); )?
@@ -164,6 +169,8 @@ pub trait PduBody: Sized + Default {
     fn encode_fields(&self, buf: &mut Writer<'_>);
     /// Checks every field is conformant.
     fn check(&self) -> Result<(), EncodeError>;
+    /// Checks every field and returns the exact encoded size, in one pass.
+    fn checked_len(&self) -> Result<usize, EncodeError>;
     /// Reports the fields in wire order.
     fn visit(&self, v: &mut dyn FieldVisitor);
     /// Builds the body from named fields.
@@ -223,6 +230,14 @@ macro_rules! bodies {
                 }
             }
 
+            /// Checks every field and returns the exact encoded size of the body, in one pass.
+            #[inline(always)]
+            pub fn checked_len(&self) -> Result<usize, EncodeError> {
+                match self {
+                    $( bodies!(@pat $variant b $($ty)?) => bodies!(@checked_len b $($ty)?), )*
+                }
+            }
+
             /// Checks every field is conformant.
             pub fn check(&self) -> Result<(), EncodeError> {
                 match self {
@@ -274,6 +289,8 @@ macro_rules! bodies {
     (@len $b:ident $ty:ty) => { $b.encoded_len() };
     (@enc $b:ident $buf:ident) => { () };
     (@enc $b:ident $buf:ident $ty:ty) => { $b.encode_fields($buf) };
+    (@checked_len $b:ident) => { Ok(0) };
+    (@checked_len $b:ident $ty:ty) => { $b.checked_len() };
     (@check $b:ident) => { Ok(()) };
     (@check $b:ident $ty:ty) => { $b.check() };
     (@visit $b:ident $v:ident) => { { let _ = $v; } };
@@ -490,10 +507,10 @@ impl Pdu {
 
     fn write(&self, buf: &mut BytesMut, include_body: bool) -> Result<(), EncodeError> {
         self.check_sequence()?;
-        self.body.check()?;
         let len = if include_body {
-            HEADER_LEN + self.body.encoded_len()
+            HEADER_LEN + self.body.checked_len()?
         } else {
+            self.body.check()?;
             HEADER_LEN
         };
         let start = buf.len();
