@@ -167,7 +167,8 @@ fn decode_submit_sm_with_tlvs() {
             "tlvs": [
                 {"tag": 0x0204, "name": "user_message_reference", "value_hex": "0007"},
                 {"tag": 0x1401, "name": null, "value_hex": "deadbeef"}
-            ]
+            ],
+            "text": {"encoding": "gsm7", "value": "Hello, world"}
         })
     );
 }
@@ -206,6 +207,90 @@ fn decode_deliver_sm_receipt() {
             {"tag": 0x0423, "name": "network_error_code", "value_hex": "030000"}
         ])
     );
+    // The parsed receipt, beside the fields.
+    let r = &v["receipt"];
+    assert_eq!(r["kind"], "DeliveryReceipt");
+    assert_eq!(r["message_id"], "abc123");
+    assert_eq!(r["state"], "DELIVERED");
+    assert_eq!(r["final"], true);
+    assert_eq!(r["stat"], "DELIVRD");
+    assert_eq!(r["err"], "000");
+    assert_eq!(r["submit_date"], "2025-01-02T03:04:00");
+    assert_eq!(
+        r["network_error_code"],
+        json!({"network_type": 3, "error_code": 0})
+    );
+    assert_eq!(v["text"]["encoding"], "gsm7");
+    assert!(
+        v["text"]["value"]
+            .as_str()
+            .unwrap()
+            .ends_with("err:000 text:Hello")
+    );
+}
+
+/// A submit_sm carrying part 2 of 3 of a UCS-2 message with an 8-bit concatenation UDH.
+#[test]
+fn decode_shows_text_with_encoding_and_udh() {
+    // UDH 05 00 03 2A 03 02, then "Hé😀" as UTF-16BE (the emoji as a surrogate pair).
+    let user_data = "0500032a0302004800e9d83dde00";
+    let sm_length = user_data.len() / 2;
+    let body = [
+        "00", // service_type
+        "0101",
+        "31323300", // source ton, npi, "123"
+        "0101",
+        "34353600", // dest ton, npi, "456"
+        "40",       // esm_class: UDHI
+        "00",
+        "00", // protocol_id, priority_flag
+        "00",
+        "00", // schedule_delivery_time, validity_period
+        "00",
+        "00", // registered_delivery, replace_if_present_flag
+        "08",
+        "00", // data_coding UCS-2, sm_default_msg_id
+        &format!("{sm_length:02x}"),
+        user_data,
+    ]
+    .concat();
+    let hex = format!("{:08x}000000040000000000000003{body}", 16 + body.len() / 2);
+    let v = decode_one(&hex);
+    assert_eq!(v["fields"]["esm_class"], 0x40);
+    assert_eq!(
+        v["text"],
+        json!({
+            "encoding": "ucs2",
+            "udh": {"concat": {"reference_size": "8bit", "reference": 42, "total": 3, "seq": 2}},
+            "value": "Hé😀"
+        })
+    );
+    // GSM with data_coding 0 means what the bind says: Latin-1 here.
+    // service_type, 1/1 "123", 1/1 "456", then esm_class .. sm_default_msg_id (9 zero
+    // octets), sm_length 3, "éàç" in Latin-1.
+    let body = [
+        "00",
+        "010131323300",
+        "010134353600",
+        &"00".repeat(9),
+        "03",
+        "e9e0e7",
+    ]
+    .concat();
+    let latin = format!("{:08x}000000040000000000000001{body}", 16 + body.len() / 2);
+    let v: Value = serde_json::from_slice(
+        &smpp(
+            &["decode", "--default-alphabet", "latin1"],
+            latin.as_bytes(),
+        )
+        .0,
+    )
+    .unwrap();
+    assert_eq!(v["text"], json!({"encoding": "latin1", "value": "éàç"}));
+    // The extra keys do not stop `encode` from reproducing the PDU.
+    let (out, _, code) = smpp(&["encode"], serde_json::to_string(&v).unwrap().as_bytes());
+    assert_eq!(code, 0);
+    assert_eq!(String::from_utf8(out).unwrap().trim(), latin);
 }
 
 #[test]

@@ -3,16 +3,35 @@
 use std::io::{self, BufRead, Read, Write};
 
 use bytes::{Buf as _, Bytes, BytesMut};
+use smpp_codec::coding::DefaultAlphabet;
 use smpp_codec::header::HEADER_LEN;
 use smpp_codec::{CommandStatus, DecodeError, DecodeOptions, Header, Pdu};
 
 use super::Summary;
+use super::inspect;
 use super::json::{self, Json};
 
 /// Decodes one whole PDU to its JSON object, or to an error object and the error's message.
-pub fn decode_frame(frame: &Bytes, opts: &DecodeOptions) -> (Json, Option<String>) {
+/// Message-carrying PDUs also get `text` (decoded with `alphabet` as the meaning of
+/// `data_coding` 0) and receipts get `receipt`.
+pub fn decode_frame(
+    frame: &Bytes,
+    opts: &DecodeOptions,
+    alphabet: DefaultAlphabet,
+) -> (Json, Option<String>) {
     match Pdu::decode_with(frame, opts) {
-        Ok(pdu) => (json::pdu_to_json(&pdu, frame), None),
+        Ok(pdu) => {
+            let mut obj = json::pdu_to_json(&pdu, frame);
+            if let Json::Obj(members) = &mut obj {
+                if let Some(text) = inspect::text_json(&pdu.body, alphabet) {
+                    members.push(("text".into(), text));
+                }
+                if let Some(receipt) = inspect::receipt_json(&pdu.body) {
+                    members.push(("receipt".into(), receipt));
+                }
+            }
+            (obj, None)
+        }
         Err(e) => (json::decode_error_to_json(&e), Some(e.to_string())),
     }
 }
@@ -24,6 +43,7 @@ pub fn decode_hex_lines(
     out: &mut dyn Write,
     diag: &mut dyn Write,
     opts: &DecodeOptions,
+    alphabet: DefaultAlphabet,
 ) -> io::Result<Summary> {
     let mut summary = Summary::default();
     let mut line = Vec::new();
@@ -43,7 +63,7 @@ pub fn decode_hex_lines(
             continue;
         }
         let (obj, error) = match hex::decode(&digits) {
-            Ok(octets) => decode_frame(&Bytes::from(octets), opts),
+            Ok(octets) => decode_frame(&Bytes::from(octets), opts, alphabet),
             Err(e) => {
                 let message = format!("not a line of hex digits: {e}");
                 // Nothing could be read, not even a header: answer as to a framing error.
@@ -65,6 +85,7 @@ pub fn decode_raw(
     out: &mut dyn Write,
     diag: &mut dyn Write,
     opts: &DecodeOptions,
+    alphabet: DefaultAlphabet,
 ) -> io::Result<Summary> {
     let mut summary = Summary::default();
     let mut buf = BytesMut::new();
@@ -105,7 +126,7 @@ pub fn decode_raw(
                 } else {
                     let frame = buf.split_to(len).freeze();
                     offset += len;
-                    let (obj, error) = decode_frame(&frame, opts);
+                    let (obj, error) = decode_frame(&frame, opts, alphabet);
                     (obj, error, false)
                 };
                 writeln!(out, "{obj}")?;
@@ -162,7 +183,14 @@ mod tests {
             DecodeOptions::lenient()
         };
         let (mut out, mut diag) = (Vec::new(), Vec::new());
-        let s = decode_hex_lines(&mut input.as_bytes(), &mut out, &mut diag, &opts).unwrap();
+        let s = decode_hex_lines(
+            &mut input.as_bytes(),
+            &mut out,
+            &mut diag,
+            &opts,
+            DefaultAlphabet::default(),
+        )
+        .unwrap();
         let lines = String::from_utf8(out)
             .unwrap()
             .lines()
@@ -212,7 +240,14 @@ mod tests {
         stream.extend_from_slice(&big);
         stream.extend_from_slice(&hex::decode("0000001000000015000000000000000300000010").unwrap());
         let (mut out, mut diag) = (Vec::new(), Vec::new());
-        let s = decode_raw(&mut Trickle(&stream), &mut out, &mut diag, &opts).unwrap();
+        let s = decode_raw(
+            &mut Trickle(&stream),
+            &mut out,
+            &mut diag,
+            &opts,
+            DefaultAlphabet::default(),
+        )
+        .unwrap();
         assert_eq!(s, Summary { ok: 3, failed: 2 });
         let out = String::from_utf8(out).unwrap();
         let lines: Vec<Value> = out
@@ -240,6 +275,7 @@ mod tests {
             &mut out,
             &mut diag,
             &DecodeOptions::lenient(),
+            DefaultAlphabet::default(),
         )
         .unwrap();
         assert_eq!(s, Summary { ok: 0, failed: 1 });

@@ -297,6 +297,9 @@ const TOP_KEYS: &[&str] = &[
     "body_included",
     "fields",
     "tlvs",
+    // What `decode` shows beside the fields; derived from them, so ignored by `encode`.
+    "text",
+    "receipt",
 ];
 
 /// Parses one JSON line and encodes the PDU it describes.

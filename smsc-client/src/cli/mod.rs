@@ -12,9 +12,11 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use smpp_codec::DecodeOptions;
+use smpp_codec::coding::DefaultAlphabet;
 
 pub mod decode;
 pub mod encode;
+pub mod inspect;
 pub mod json;
 
 const EXIT_STATUS: &str = "\
@@ -75,8 +77,24 @@ pub struct DecodeArgs {
     /// Read a binary stream of concatenated PDUs (framed by command_length) instead of hex lines.
     #[arg(long)]
     pub raw: bool,
+    /// What `data_coding` 0 means on the bind the capture comes from, for the `text` shown
+    /// beside the fields: gsm (GSM 03.38, one septet per octet), gsm-packed, latin1 or ascii.
+    #[arg(long, default_value = "gsm", value_parser = parse_alphabet)]
+    pub default_alphabet: DefaultAlphabet,
     /// Input file (standard input when absent or `-`).
     pub file: Option<PathBuf>,
+}
+
+fn parse_alphabet(s: &str) -> Result<DefaultAlphabet, String> {
+    match s {
+        "gsm" | "gsm7" => Ok(DefaultAlphabet::GsmUnpacked),
+        "gsm-packed" | "gsm7-packed" => Ok(DefaultAlphabet::GsmPacked),
+        "latin1" => Ok(DefaultAlphabet::Latin1),
+        "ascii" => Ok(DefaultAlphabet::Ascii),
+        other => Err(format!(
+            "unknown alphabet `{other}`: use gsm, gsm-packed, latin1 or ascii"
+        )),
+    }
 }
 
 /// Arguments of `smpp encode`.
@@ -169,9 +187,9 @@ pub fn execute(
             };
             let mut input = open(args.file.as_deref())?;
             let summary = if args.raw {
-                decode::decode_raw(&mut input, out, diag, &opts)
+                decode::decode_raw(&mut input, out, diag, &opts, args.default_alphabet)
             } else {
-                decode::decode_hex_lines(&mut input, out, diag, &opts)
+                decode::decode_hex_lines(&mut input, out, diag, &opts, args.default_alphabet)
             };
             summary.with_context(|| io_context(args.file.as_deref()))
         }
