@@ -536,8 +536,13 @@ impl crate::field::Field for Tlvs {
     fn encode(&self, buf: &mut crate::field::Writer<'_>) {
         buf.slice(&self.0)
     }
+    /// Refuses a standard TLV whose length its definition forbids (kept from a lenient decode):
+    /// we only emit conformant PDUs.
     fn check(&self, _: &'static str) -> Result<(), EncodeError> {
-        Ok(())
+        match self.first_invalid() {
+            Some((tag, len)) => Err(EncodeError::TlvLength { tag: tag.0, len }),
+            None => Ok(()),
+        }
     }
     fn visit(&self, _: &'static str, v: &mut dyn crate::field::FieldVisitor) {
         v.tlvs(self)

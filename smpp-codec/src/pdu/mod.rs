@@ -426,8 +426,29 @@ impl Pdu {
         };
         let id = header.validate(frame.len(), opts.max_command_length)?;
         let body_octets = &frame[HEADER_LEN..];
+        if opts.strict && !id.is_response() {
+            // §4.7.24: 0x00000001..=0x7FFFFFFF; §3.2.1.3 / §4.7.6: requests carry status 0.
+            let bad = if !(1..=MAX_SEQUENCE_NUMBER).contains(&header.sequence_number) {
+                Some(("sequence_number", header.sequence_number))
+            } else if !header.command_status.is_ok() {
+                Some(("command_status", header.command_status.0))
+            } else {
+                None
+            };
+            if let Some((field, value)) = bad {
+                return Err(body_error(
+                    header,
+                    id,
+                    FieldError {
+                        field,
+                        reason: BodyErrorKind::InvalidValue { value },
+                        status: CommandStatus::ESME_RUNKNOWNERR,
+                    },
+                ));
+            }
+        }
         if Body::is_header_only(id) {
-            if opts.strict && !body_octets.is_empty() && header.command_status.is_ok() {
+            if opts.strict && !body_octets.is_empty() {
                 return Err(body_error(
                     header,
                     id,
@@ -470,14 +491,23 @@ impl Pdu {
         }
     }
 
+    /// A request's sequence number must be in 0x00000001..=0x7FFFFFFF (§4.7.24) and its
+    /// `command_status` 0 (§3.2.1.3); a response echoes its request's sequence number, whatever
+    /// it was, so that the peer can match it.
     fn check_sequence(&self) -> Result<(), EncodeError> {
-        let ok = (1..=MAX_SEQUENCE_NUMBER).contains(&self.sequence_number)
-            || self.command_id() == CommandId::GenericNack;
-        if ok {
-            Ok(())
-        } else {
-            Err(EncodeError::BadSequenceNumber(self.sequence_number))
+        if self.command_id().is_response() {
+            return Ok(());
         }
+        if !(1..=MAX_SEQUENCE_NUMBER).contains(&self.sequence_number) {
+            return Err(EncodeError::BadSequenceNumber(self.sequence_number));
+        }
+        if !self.command_status.is_ok() {
+            return Err(EncodeError::Field {
+                field: "command_status".into(),
+                message: format!("a request carries 0, not {:#010x}", self.command_status.0),
+            });
+        }
+        Ok(())
     }
 
     /// Appends the PDU to `buf` in one write, after checking it is conformant.

@@ -847,10 +847,17 @@ mod tests {
     }
 
     #[test]
-    fn tlvs_keep_lengths_the_builder_refuses() {
+    fn a_standard_tlv_of_a_forbidden_length_is_read_but_not_emitted() {
+        // Lenient decode keeps message_state with two octets; we refuse to send it on (strict out).
         let v = json!({"command_id": "deliver_sm_resp", "sequence_number": 1,
                        "tlvs": [{"tag": 0x0427, "name": "message_state", "value_hex": "0102"}]});
-        let bytes = pdu_from_json(&v).unwrap().encode().unwrap();
-        assert_eq!(hex::encode(&bytes[16..]), "00042700020102");
+        let pdu = pdu_from_json(&v).unwrap();
+        assert!(matches!(
+            pdu.encode(),
+            Err(EncodeError::TlvLength {
+                tag: 0x0427,
+                len: 2
+            })
+        ));
     }
 }

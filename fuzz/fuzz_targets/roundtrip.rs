@@ -1,0 +1,7 @@
+//! Fuzz target `roundtrip`: decode, encode, decode again (see `checks::roundtrip`).
+#![no_main]
+
+#[path = "../checks.rs"]
+mod checks;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::roundtrip(data));
