@@ -7,6 +7,12 @@
 
 #[path = "../../fuzz/checks.rs"]
 mod checks;
+#[path = "../../fuzz/checks_gsm7.rs"]
+mod gsm7;
+#[path = "../../fuzz/checks_reassembly.rs"]
+mod reassembly;
+#[path = "../../fuzz/checks_receipt.rs"]
+mod receipt;
 
 use bytes::Bytes;
 use smpp_codec::{CommandId, DecodeOptions, Pdu};
@@ -34,8 +40,14 @@ fn files(target: &str) -> Vec<(String, Vec<u8>)> {
 /// Runs `check` on every file of the target's corpus, naming the file that fails.
 fn replay(target: &str, check: fn(&[u8])) {
     let files = files(target);
+    // The PDU targets have a seed per command (fuzz/gen_seeds.py); the others a handful.
+    let min = if matches!(target, "decode" | "roundtrip") {
+        CommandId::ALL.len()
+    } else {
+        4
+    };
     assert!(
-        files.len() >= CommandId::ALL.len(),
+        files.len() >= min,
         "fuzz/corpus/{target} has only {} files: run `python3 fuzz/gen_seeds.py`",
         files.len()
     );
@@ -64,11 +76,14 @@ fn every_corpus_passes_its_targets_checks() {
     targets.sort();
     assert_eq!(
         targets,
-        ["decode", "roundtrip"],
+        ["decode", "gsm7", "reassembly", "receipt", "roundtrip"],
         "a new fuzz target needs its check here"
     );
     replay("decode", checks::decode);
     replay("roundtrip", checks::roundtrip);
+    replay("gsm7", gsm7::check);
+    replay("receipt", receipt::check);
+    replay("reassembly", reassembly::check);
 }
 
 /// The seeds named after a command (`submit_sm`, `submit_sm.payload`, ...) are laid out by hand

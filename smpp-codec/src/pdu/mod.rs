@@ -265,7 +265,22 @@ macro_rules! bodies {
             }
         }
     };
-    (@decode $variant:ident $id:ident $header:ident $r:ident) => { Ok(Pdu::bare($header, $id)) };
+    (@decode $variant:ident $id:ident $header:ident $r:ident) => {
+        // Header only: octets after the header are ignored, or refused when strict.
+        if $r.remaining().is_empty() || !$r.opts.strict {
+            Ok(Pdu {
+                command_status: $header.command_status,
+                sequence_number: $header.sequence_number,
+                body: Body::$variant,
+            })
+        } else {
+            Err(body_error(*$header, $id, FieldError {
+                field: "body",
+                reason: BodyErrorKind::TrailingOctets { count: $r.remaining().len() },
+                status: CommandStatus::ESME_RINVCMDLEN,
+            }))
+        }
+    };
     (@decode $variant:ident $id:ident $header:ident $r:ident $ty:ty) => {
         match <$ty as PduBody>::decode_fields($r) {
             Ok(b) if $r.remaining().is_empty() || !$r.opts.strict => Ok(Pdu {
@@ -446,22 +461,6 @@ impl Pdu {
                     },
                 ));
             }
-        }
-        if Body::is_header_only(id) {
-            if opts.strict && !body_octets.is_empty() {
-                return Err(body_error(
-                    header,
-                    id,
-                    FieldError {
-                        field: "body",
-                        reason: BodyErrorKind::TrailingOctets {
-                            count: body_octets.len(),
-                        },
-                        status: CommandStatus::ESME_RINVCMDLEN,
-                    },
-                ));
-            }
-            return Ok(Pdu::bare(&header, id));
         }
         let mut r = Reader::new(frame, body_octets, opts);
         Body::decode_pdu(id, &header, &mut r)
