@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Installs the third-party SMPP peers of the interop tests into repo-local, git-ignored places,
+# at the exact versions the repo pins, and prints what it installed:
+#   interop/node/node_modules    npm `smpp` (interop/node/package-lock.json, `npm ci`)
+#   interop/python/.venv         PyPI `smpplib` (interop/python/requirements.txt, with hashes)
+# Idempotent: an install is redone only when its lock file, the tool versions or the installed
+# versions changed (INTEROP_FORCE=1 redoes both). Any failure exits non-zero, so CI fails rather
+# than skipping a peer. Needs node >= 18 with npm, and python >= 3.8 with the venv module
+# (Debian/Ubuntu: apt-get install python3-venv). PYTHON picks the interpreter (default python3).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+python="${PYTHON:-python3}"
+force="${INTEROP_FORCE:-}"
+
+die() {
+    echo "interop/setup.sh: $*" >&2
+    exit 1
+}
+
+need() {
+    command -v "$1" >/dev/null 2>&1 || die "$1 not found on PATH; $2"
+}
+
+# --- node: npm `smpp` -----------------------------------------------------------------------
+need node "install Node.js >= 18 (with npm)"
+need npm "install npm (it comes with Node.js)"
+node_major="$(node -p 'process.versions.node.split(".")[0]')"
+[ "$node_major" -ge 18 ] || die "node $(node --version) is too old; need >= 18"
+
+node_dir="$here/node"
+node_stamp="$node_dir/node_modules/.interop-stamp"
+node_want="$( (cat "$node_dir/package-lock.json"; node --version; npm --version) | sha256sum | cut -d' ' -f1)"
+if [ -n "$force" ] || [ ! -f "$node_stamp" ] || [ "$(cat "$node_stamp")" != "$node_want" ]; then
+    echo "==> npm ci (interop/node)"
+    (cd "$node_dir" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+    echo "$node_want" >"$node_stamp"
+fi
+
+# The lock file pins the version; check that node resolves exactly that one.
+smpp_locked="$(cd "$node_dir" && node -p 'require("./package-lock.json").packages["node_modules/smpp"].version')"
+smpp_installed="$(cd "$node_dir" && node -p 'require("smpp/package.json").version')" ||
+    die "npm package smpp is not loadable from interop/node"
+[ "$smpp_installed" = "$smpp_locked" ] ||
+    die "npm smpp $smpp_installed installed but $smpp_locked locked; rerun with INTEROP_FORCE=1"
+
+# --- python: PyPI `smpplib` -----------------------------------------------------------------
+need "$python" "install Python >= 3.8 or set PYTHON"
+"$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 8) else 1)' ||
+    die "$("$python" --version 2>&1) is too old; need >= 3.8"
+
+py_dir="$here/python"
+venv="$py_dir/.venv"
+venv_python="$venv/bin/python"
+py_stamp="$venv/.interop-stamp"
+py_want="$( (cat "$py_dir/requirements.txt"; "$python" --version 2>&1; readlink -f "$(command -v "$python")") | sha256sum | cut -d' ' -f1)"
+if [ -n "$force" ] || [ ! -x "$venv_python" ] || [ ! -f "$py_stamp" ] || [ "$(cat "$py_stamp")" != "$py_want" ]; then
+    echo "==> python venv + pip install (interop/python)"
+    rm -rf "$venv"
+    "$python" -m venv "$venv" ||
+        die "cannot create a venv with $python (Debian/Ubuntu: apt-get install python3-venv)"
+    # --require-hashes: every package, smpplib's dependencies included, must be pinned with its
+    # hash in requirements.txt, or the install fails.
+    "$venv_python" -m pip install --quiet --disable-pip-version-check --no-input \
+        --require-hashes -r "$py_dir/requirements.txt"
+    echo "$py_want" >"$py_stamp"
+fi
+
+smpplib_pinned="$(sed -n 's/^smpplib==\([^ ]*\).*/\1/p' "$py_dir/requirements.txt")"
+smpplib_installed="$("$venv_python" -c 'import importlib.metadata as m, smpplib.client; print(m.version("smpplib"))')" ||
+    die "smpplib is not importable from interop/python/.venv; rerun with INTEROP_FORCE=1"
+[ "$smpplib_installed" = "$smpplib_pinned" ] ||
+    die "smpplib $smpplib_installed installed but $smpplib_pinned pinned; rerun with INTEROP_FORCE=1"
+
+echo "interop peers ready:"
+echo "  node $(node --version), npm smpp $smpp_installed   ($node_dir)"
+echo "  $("$venv_python" --version 2>&1), PyPI smpplib $smpplib_installed   ($venv_python)"
