@@ -1,4 +1,9 @@
-//! Async SMPP sessions over smpp-codec (ESME and SMSC side); for now the `smpp` tool's library part.
+//! Async SMPP sessions over smpp-codec: the sans-IO session core, the tokio ESME client and SMSC side, TLS, metrics, and the `smpp` tool.
 
 pub mod cli;
+pub mod esme;
+pub mod metrics;
+pub mod net;
 pub mod session;
+pub mod smsc;
+pub mod tls;
