@@ -5,5 +5,6 @@ pub mod esme;
 pub mod metrics;
 pub mod net;
 pub mod session;
+pub mod sim;
 pub mod smsc;
 pub mod tls;

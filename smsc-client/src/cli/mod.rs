@@ -18,6 +18,8 @@ pub mod decode;
 pub mod encode;
 pub mod inspect;
 pub mod json;
+pub mod send;
+pub mod sim;
 
 const EXIT_STATUS: &str = "\
 Exit status: 0 if every PDU/line was handled, 1 if any failed (each failure is reported and
@@ -47,9 +49,21 @@ Exit status: 0 if every line encoded, 1 if any did not (each failure is reported
 with its line number and the tool goes on with the next), 2 if the input could not be read
 or the arguments are wrong.";
 
+const SEND_HELP: &str = "\
+Output: sent, accepted, failed by status, receipts by state, msgs/s and submit latency p50/p99;
+with --json exactly one object {sent, accepted, failed: {status: n}, receipts: {state: n},
+msgs_per_s, latency_ms: {p50, p99}}.
+
+Exit status: 0 if every submit was accepted (and every receipt arrived, when waited for), 1
+otherwise (including a failed bind), 2 if the arguments are wrong.";
+
+const SIM_HELP: &str = "\
+Output: `listening on <addr>` on standard output first; a line per bind and a summary every
+--summary-secs on standard error. Runs until Ctrl-C.";
+
 /// SMPP tools.
 #[derive(Debug, Parser)]
-#[command(name = "smpp", version, about = "SMPP tools: decode and encode PDUs", after_help = EXIT_STATUS)]
+#[command(name = "smpp", version, about = "SMPP tools: decode and encode PDUs, send messages, run an SMSC simulator", after_help = EXIT_STATUS)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -65,6 +79,12 @@ pub enum Command {
     /// Encode JSON lines (as printed by `decode`) into PDUs, one hex line each.
     #[command(after_help = ENCODE_HELP)]
     Encode(EncodeArgs),
+    /// Bind to an SMSC and submit a text, optionally waiting for the receipts.
+    #[command(after_help = SEND_HELP)]
+    Send(send::SendArgs),
+    /// Run an SMSC simulator until Ctrl-C.
+    #[command(after_help = SIM_HELP)]
+    Sim(sim::SimArgs),
 }
 
 /// Arguments of `smpp decode`.
@@ -198,6 +218,8 @@ pub fn execute(
             encode::encode_lines(&mut input, out, diag, args.raw)
                 .with_context(|| io_context(args.file.as_deref()))
         }
+        Command::Send(args) => send::execute(args, out, diag),
+        Command::Sim(args) => sim::execute(args, out, diag),
     }
 }
 
