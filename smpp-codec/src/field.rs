@@ -259,48 +259,76 @@ pub trait FieldSource {
     fn tlvs(&mut self) -> Result<Option<Tlvs>, EncodeError>;
 }
 
-/// Writes a PDU into a buffer sized beforehand to its exact length (one bounds check per field,
-/// no capacity checks).
+/// Writes a PDU into a buffer sized beforehand to its exact length: a cursor over what is left,
+/// one bounds check per write (and one per run of fixed-size fields, with [`array`](Self::array)),
+/// no capacity checks.
 pub struct Writer<'a> {
     out: &'a mut [u8],
-    pos: usize,
+    written: usize,
 }
 
 impl<'a> Writer<'a> {
     /// A writer over `out`, which must be exactly as long as what will be written.
     pub fn new(out: &'a mut [u8]) -> Self {
-        Writer { out, pos: 0 }
+        Writer { out, written: 0 }
     }
 
     /// Octets written so far.
     pub fn position(&self) -> usize {
-        self.pos
+        self.written
+    }
+
+    /// The next `n` octets of the buffer, consumed.
+    #[inline(always)]
+    fn take(&mut self, n: usize) -> &'a mut [u8] {
+        let (head, rest) = std::mem::take(&mut self.out).split_at_mut(n);
+        self.out = rest;
+        self.written += n;
+        head
     }
 
     /// One octet.
     #[inline(always)]
     pub fn u8(&mut self, v: u8) {
-        self.out[self.pos] = v;
-        self.pos += 1;
+        self.take(1)[0] = v;
     }
 
     /// A big-endian 16-bit integer.
     #[inline(always)]
     pub fn u16(&mut self, v: u16) {
-        self.slice(&v.to_be_bytes())
+        self.array(v.to_be_bytes())
     }
 
     /// A big-endian 32-bit integer.
     #[inline(always)]
     pub fn u32(&mut self, v: u32) {
-        self.slice(&v.to_be_bytes())
+        self.array(v.to_be_bytes())
+    }
+
+    /// A run of fixed-size fields (e.g. `source_addr_ton` and `source_addr_npi`) in one write.
+    #[inline(always)]
+    pub fn array<const N: usize>(&mut self, v: [u8; N]) {
+        self.take(N).copy_from_slice(&v);
     }
 
     /// Octets.
     #[inline(always)]
     pub fn slice(&mut self, s: &[u8]) {
-        self.out[self.pos..self.pos + s.len()].copy_from_slice(s);
-        self.pos += s.len();
+        // Empty C-strings and bodies are common (service_type, NULL times, no TLVs): no call.
+        if !s.is_empty() {
+            self.take(s.len()).copy_from_slice(s);
+        }
+    }
+
+    /// A C-octet string: the octets and the NUL, in one write.
+    #[inline(always)]
+    pub fn cstr(&mut self, s: &[u8]) {
+        let n = s.len();
+        let out = self.take(n + 1);
+        if n != 0 {
+            out[..n].copy_from_slice(s);
+        }
+        out[n] = 0;
     }
 }
 
@@ -509,8 +537,7 @@ impl<const MAX: usize> Field for COctetString<MAX> {
     }
     #[inline(always)]
     fn encode(&self, buf: &mut Writer<'_>) {
-        buf.slice(&self.0);
-        buf.u8(0);
+        buf.cstr(&self.0);
     }
     #[inline(always)]
     fn checked_len(&self, name: &'static str) -> Result<usize, EncodeError> {

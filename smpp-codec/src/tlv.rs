@@ -381,6 +381,31 @@ impl Tlvs {
     }
 }
 
+impl Tlvs {
+    /// The encode-time check in one pass: refuses a standard TLV whose length its definition
+    /// forbids (kept from a lenient decode), and says whether `message_payload` is present.
+    #[inline]
+    pub(crate) fn check_for_encode(&self) -> Result<bool, EncodeError> {
+        let mut payload = false;
+        for t in self.iter() {
+            if t.tag == TlvTag::MESSAGE_PAYLOAD {
+                payload = true;
+                continue;
+            }
+            match t.tag.kind() {
+                Some(k) if !k.allows_len(t.value.len()) => {}
+                Some(TlvKind::CStr(_)) if t.value.last() != Some(&0) => {}
+                _ => continue,
+            }
+            return Err(EncodeError::TlvLength {
+                tag: t.tag.0,
+                len: t.value.len(),
+            });
+        }
+        Ok(payload)
+    }
+}
+
 fn check_framing(raw: &[u8]) -> Result<(), BodyErrorKind> {
     let mut off = 0;
     while off < raw.len() {

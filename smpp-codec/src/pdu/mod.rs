@@ -11,7 +11,7 @@ use crate::status::CommandStatus;
 macro_rules! pdu_body {
     (
         $(#[$doc:meta])*
-        $name:ident $([$payload:ident])? {
+        $name:ident $([$payload:ident])? $((encode = $enc:ident, checked_len = $cl:ident))? {
             $( $(#[$fdoc:meta])* $field:ident : $ty:ty = $status:ident ),* $(,)?
         }
     ) => {
@@ -37,12 +37,11 @@ macro_rules! pdu_body {
             }
             #[inline(always)]
             fn encode_fields(&self, buf: &mut $crate::field::Writer<'_>) {
-                $( $crate::field::Field::encode(&self.$field, buf); )*
+                pdu_body!(@encode self buf [$($enc)?] $($field)*)
             }
             #[inline(always)]
             fn checked_len(&self) -> Result<usize, $crate::EncodeError> {
-                $( pdu_body!(@check_payload $payload, self); )?
-                Ok(0 $( + $crate::field::Field::checked_len(&self.$field, stringify!($field))? )*)
+                pdu_body!(@checked_len self [$($cl)?] [$($payload)?] $($field)*)
             }
             fn check(&self) -> Result<(), $crate::EncodeError> {
                 $( $crate::field::Field::check(&self.$field, stringify!($field))?; )*
@@ -56,6 +55,19 @@ macro_rules! pdu_body {
                 Ok($name { $( $field: <$ty as $crate::field::Field>::from_source(stringify!($field), s)?, )* })
             }
         }
+    };
+    (@encode $self:ident $buf:ident [] $($field:ident)*) => {{
+        $( $crate::field::Field::encode(&$self.$field, $buf); )*
+    }};
+    (@encode $self:ident $buf:ident [$enc:ident] $($field:ident)*) => {
+        $self.$enc($buf)
+    };
+    (@checked_len $self:ident [] [$($payload:ident)?] $($field:ident)*) => {{
+        $( pdu_body!(@check_payload $payload, $self); )?
+        Ok(0 $( + $crate::field::Field::checked_len(&$self.$field, stringify!($field))? )*)
+    }};
+    (@checked_len $self:ident [$cl:ident] [$($payload:ident)?] $($field:ident)*) => {
+        $self.$cl()
     };
     (@strict_payload payload, $body:ident, $r:ident) => {
         if $r.opts.strict && !$body.short_message.is_empty() && $body.tlvs.message_payload().is_some() {
@@ -78,7 +90,7 @@ macro_rules! short_message_body {
     ($(#[$doc:meta])* $name:ident) => {
         pdu_body! {
             $(#[$doc])*
-            $name [payload] {
+            $name [payload] (encode = encode_layout, checked_len = checked_layout_len) {
                 /// Service type (max 6 with NUL); empty for the MC default.
                 service_type: COctetString<6> = ESME_RINVSERTYP,
                 /// Source address TON.
@@ -115,6 +127,50 @@ macro_rules! short_message_body {
                 short_message: ShortMessage = ESME_RINVMSGLEN,
                 /// TLVs.
                 tlvs: Tlvs = ESME_RINVTLVSTREAM,
+            }
+        }
+
+        impl $name {
+            /// Writes the body with one bounds check per C-string and per run of octet fields.
+            #[inline(always)]
+            fn encode_layout(&self, w: &mut $crate::field::Writer<'_>) {
+                w.cstr(self.service_type.as_bytes());
+                w.array([self.source_addr_ton, self.source_addr_npi]);
+                w.cstr(self.source_addr.as_bytes());
+                w.array([self.dest_addr_ton, self.dest_addr_npi]);
+                w.cstr(self.destination_addr.as_bytes());
+                w.array([self.esm_class, self.protocol_id, self.priority_flag]);
+                w.cstr(self.schedule_delivery_time.0.as_bytes());
+                w.cstr(self.validity_period.0.as_bytes());
+                let sm = self.short_message.as_bytes();
+                w.array([
+                    self.registered_delivery,
+                    self.replace_if_present_flag,
+                    self.data_coding,
+                    self.sm_default_msg_id,
+                    sm.len() as u8,
+                ]);
+                w.slice(sm);
+                w.slice(self.tlvs.as_bytes());
+            }
+
+            /// Checks every field (the TLVs in one pass, `message_payload` included) and
+            /// returns the encoded size.
+            #[inline(always)]
+            fn checked_layout_len(&self) -> Result<usize, $crate::EncodeError> {
+                use $crate::field::Field;
+                let payload = self.tlvs.check_for_encode()?;
+                if payload && !self.short_message.is_empty() {
+                    return Err($crate::EncodeError::PayloadAndShortMessage);
+                }
+                Ok(self.service_type.checked_len("service_type")?
+                    + self.source_addr.checked_len("source_addr")?
+                    + self.destination_addr.checked_len("destination_addr")?
+                    + self.schedule_delivery_time.checked_len("schedule_delivery_time")?
+                    + self.validity_period.checked_len("validity_period")?
+                    + self.short_message.checked_len("short_message")?
+                    + self.tlvs.encoded_len()
+                    + 2 + 2 + 3 + 4)
             }
         }
     };
