@@ -386,6 +386,9 @@ impl Tlvs {
     /// forbids (kept from a lenient decode), and says whether `message_payload` is present.
     #[inline]
     pub(crate) fn check_for_encode(&self) -> Result<bool, EncodeError> {
+        if self.0.is_empty() {
+            return Ok(false);
+        }
         let mut payload = false;
         for t in self.iter() {
             if t.tag == TlvTag::MESSAGE_PAYLOAD {
@@ -563,7 +566,11 @@ impl crate::field::Field for Tlvs {
     }
     /// Refuses a standard TLV whose length its definition forbids (kept from a lenient decode):
     /// we only emit conformant PDUs.
+    #[inline(always)]
     fn check(&self, _: &'static str) -> Result<(), EncodeError> {
+        if self.0.is_empty() {
+            return Ok(());
+        }
         match self.first_invalid() {
             Some((tag, len)) => Err(EncodeError::TlvLength { tag: tag.0, len }),
             None => Ok(()),
