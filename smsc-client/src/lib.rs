@@ -4,6 +4,7 @@ pub mod cli;
 pub mod esme;
 pub mod metrics;
 pub mod net;
+pub mod pool;
 pub mod session;
 pub mod sim;
 pub mod smsc;

@@ -54,6 +54,9 @@ Output: sent, accepted, failed by status, receipts by state, msgs/s and submit l
 with --json exactly one object {sent, accepted, failed: {status: n}, receipts: {state: n},
 msgs_per_s, latency_ms: {p50, p99}}.
 
+With --carrier-config FILE the messages go through a bind pool (TOML: carriers, hosts, binds,
+TPS limits, routes); the counts are of submit_sm parts over every carrier.
+
 Exit status: 0 if every submit was accepted (and every receipt arrived, when waited for), 1
 otherwise (including a failed bind), 2 if the arguments are wrong.";
 

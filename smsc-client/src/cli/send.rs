@@ -20,6 +20,7 @@ use tokio::sync::Notify;
 use super::Summary;
 use crate::esme::{EsmeClient, EsmeConfig};
 use crate::net::RequestError;
+use crate::pool::{OutboundMessage, Pool, PoolConfig, PoolEvent, SubmitFailure};
 use crate::session::BindKind;
 use crate::tls::TlsClientConfig;
 
@@ -27,14 +28,19 @@ use crate::tls::TlsClientConfig;
 #[derive(Debug, Args)]
 pub struct SendArgs {
     /// The SMSC, HOST:PORT.
-    #[arg(long)]
-    pub addr: String,
+    #[arg(long, required_unless_present = "carrier_config")]
+    pub addr: Option<String>,
     /// The bind's system_id.
-    #[arg(long)]
-    pub system_id: String,
+    #[arg(long, required_unless_present = "carrier_config")]
+    pub system_id: Option<String>,
     /// The bind's password.
-    #[arg(long)]
-    pub password: String,
+    #[arg(long, required_unless_present = "carrier_config")]
+    pub password: Option<String>,
+    /// Send through a bind pool configured in this TOML file (carriers, hosts, binds, TPS
+    /// limits, routes; see the README's "Bind pools") instead of one bind: --to picks the
+    /// carrier by the routes, and --bind, --window and --tls come from the file.
+    #[arg(long, conflicts_with_all = ["addr", "system_id", "password", "tls"])]
+    pub carrier_config: Option<PathBuf>,
     /// Bind as a transceiver (trx: receipts come back on the same bind) or transmitter (tx).
     #[arg(long, default_value = "trx", value_parser = parse_bind)]
     pub bind: BindKind,
@@ -207,19 +213,24 @@ fn failure_name(e: &RequestError) -> String {
     match e {
         RequestError::Timeout { .. } => "timeout".into(),
         RequestError::Closed => "closed".into(),
+        RequestError::NotSent => "not_sent".into(),
         RequestError::Encode(_) => "encode_error".into(),
         _ => "error".into(),
     }
 }
 
-/// Binds, submits, waits, unbinds.
+/// Binds, submits, waits, unbinds (or, with `--carrier-config`, drives a bind pool).
 pub async fn run(args: &SendArgs, diag: &mut dyn Write) -> anyhow::Result<SendReport> {
+    if let Some(path) = &args.carrier_config {
+        return run_pool(args, path).await;
+    }
+    let (Some(addr), Some(system_id), Some(password)) =
+        (&args.addr, &args.system_id, &args.password)
+    else {
+        anyhow::bail!("--addr, --system-id and --password are needed without --carrier-config");
+    };
     let scheme = if args.tls { "smpps" } else { "smpp" };
-    let mut config = EsmeConfig::new(
-        &format!("{scheme}://{}", args.addr),
-        &args.system_id,
-        &args.password,
-    )?;
+    let mut config = EsmeConfig::new(&format!("{scheme}://{addr}"), system_id, password)?;
     config.bind_kind = args.bind;
     config.session.window = args.window.max(1);
     if let Some(ca) = &args.ca {
@@ -256,7 +267,7 @@ pub async fn run(args: &SendArgs, diag: &mut dyn Write) -> anyhow::Result<SendRe
 
     let (handle, mut inbound) = EsmeClient::connect(config)
         .await
-        .with_context(|| format!("cannot bind to {}", args.addr))?;
+        .with_context(|| format!("cannot bind to {addr}"))?;
 
     // Receipts by message id, as they come.
     let seen: Arc<Mutex<HashMap<String, String>>> = Arc::default();
@@ -372,6 +383,150 @@ pub async fn run(args: &SendArgs, diag: &mut dyn Write) -> anyhow::Result<SendRe
         handle.close();
     }
     drop(handle);
+    let _ = tokio::time::timeout(Duration::from_secs(1), collector).await;
+    Ok(report)
+}
+
+/// The name a pool failure is counted under.
+fn pool_failure_name(f: &SubmitFailure) -> String {
+    match f {
+        SubmitFailure::RetriesExhausted { last, .. } | SubmitFailure::Request(last) => {
+            failure_name(last)
+        }
+        SubmitFailure::Rejected(s) => s
+            .name()
+            .map_or_else(|| format!("0x{:08X}", s.0), str::to_owned),
+        SubmitFailure::Unavailable => "unavailable".into(),
+        SubmitFailure::ShutDown => "shut_down".into(),
+    }
+}
+
+/// `--carrier-config`: starts the pool, waits for a bind of every carrier, queues the
+/// messages (routed by --to), waits for their outcomes and, when asked, their receipts
+/// (correlated to each message and part), then shuts the pool down (every bind unbinds).
+async fn run_pool(args: &SendArgs, path: &std::path::Path) -> anyhow::Result<SendReport> {
+    let config = PoolConfig::from_file(path)?;
+    let connect_wait = config
+        .carriers
+        .iter()
+        .map(|c| Duration::from_millis(c.connect_timeout_ms))
+        .max()
+        .unwrap_or(Duration::from_secs(10))
+        + Duration::from_secs(5);
+    let wait = args.wait_receipts > 0.0;
+    let (pool, mut events) = Pool::start(config)?;
+    let seen: Arc<Mutex<HashMap<(String, u8), String>>> = Arc::default();
+    let notify = Arc::new(Notify::new());
+    let collector = {
+        let seen = seen.clone();
+        let notify = notify.clone();
+        tokio::spawn(async move {
+            while let Some(ev) = events.recv().await {
+                if let PoolEvent::Receipt(r) = &ev {
+                    if let Some(c) = &r.correlation {
+                        let state = r.receipt.state.map_or("UNKNOWN", |s| s.stat_text());
+                        seen.lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .insert((c.caller_id.clone(), c.part), state.to_owned());
+                        notify.notify_one();
+                    }
+                }
+                ev.ack();
+            }
+        })
+    };
+    let deadline = tokio::time::Instant::now() + connect_wait;
+    while !pool.is_ready() {
+        if tokio::time::Instant::now() >= deadline {
+            let why: Vec<String> = pool
+                .bind_statuses()
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{}: {}",
+                        s.name,
+                        s.last_error.as_deref().unwrap_or("still connecting")
+                    )
+                })
+                .collect();
+            pool.shutdown().await;
+            anyhow::bail!("no bind came up: {}", why.join("; "));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    let mut report = SendReport {
+        waited: wait,
+        ..SendReport::default()
+    };
+    let mut latencies = Vec::new();
+    let mut accepted_parts: Vec<(String, u8)> = Vec::new();
+    let mut in_flight = FuturesUnordered::new();
+    let start = Instant::now();
+    let mut next = 0u64;
+    loop {
+        // Queue ahead while outcomes come back (the pool's own queue applies backpressure).
+        while next < args.count && in_flight.len() < 10_000 {
+            next += 1;
+            let mut msg =
+                OutboundMessage::text(&next.to_string(), &args.from, &args.to, &args.text);
+            msg.registered_delivery = wait;
+            let ticket = pool.enqueue(msg).await?;
+            report.sent += ticket.parts() as u64;
+            let t0 = Instant::now();
+            in_flight.push(async move { (t0, ticket.await) });
+        }
+        let Some((t0, outcome)) = in_flight.next().await else {
+            break;
+        };
+        latencies.push(t0.elapsed());
+        report.accepted += outcome.message_ids.len() as u64;
+        for part in 1..=outcome.message_ids.len() {
+            accepted_parts.push((outcome.id.clone(), part as u8));
+        }
+        if let Err(f) = &outcome.result {
+            let lost = (outcome.parts - outcome.message_ids.len()) as u64;
+            *report.failed.entry(pool_failure_name(f)).or_insert(0) += lost;
+        }
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    report.msgs_per_s = if elapsed > 0.0 {
+        report.sent as f64 / elapsed
+    } else {
+        0.0
+    };
+    latencies.sort_unstable();
+    report.p50_ms = percentile_ms(&latencies, 50.0);
+    report.p99_ms = percentile_ms(&latencies, 99.0);
+
+    if wait && !accepted_parts.is_empty() {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(args.wait_receipts);
+        loop {
+            let notified = notify.notified();
+            let have = {
+                let seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+                accepted_parts
+                    .iter()
+                    .filter(|k| seen.contains_key(*k))
+                    .count()
+            };
+            if have == accepted_parts.len() {
+                break;
+            }
+            tokio::select! {
+                _ = notified => {}
+                _ = tokio::time::sleep_until(deadline) => break,
+            }
+        }
+        let seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+        for k in &accepted_parts {
+            if let Some(state) = seen.get(k) {
+                *report.receipts.entry(state.clone()).or_insert(0) += 1;
+            }
+        }
+    }
+    pool.shutdown().await;
+    drop(pool);
     let _ = tokio::time::timeout(Duration::from_secs(1), collector).await;
     Ok(report)
 }

@@ -245,6 +245,14 @@ impl Driver {
             }
         }
         self.window.close();
+        // Requests still queued for this task were never sent: say so, so they can be retried
+        // elsewhere without being marked as possible duplicates.
+        self.cmd_rx.close();
+        while let Ok(cmd) = self.cmd_rx.try_recv() {
+            if let Command::Request { reply, .. } = cmd {
+                let _ = reply.send(Err(RequestError::NotSent));
+            }
+        }
         // Best effort: the last PDUs (an unbind_resp, a generic_nack) go out before the close.
         let _ = tokio::time::timeout(LINGER, async {
             loop {
@@ -539,8 +547,9 @@ impl Driver {
         for (_, p) in self.pending.drain() {
             let _ = p.reply.send(Err(RequestError::Closed));
         }
+        // Deferred requests never reached the session: safe to send again elsewhere.
         for d in self.deferred.drain(..) {
-            let _ = d.reply.send(Err(RequestError::Closed));
+            let _ = d.reply.send(Err(RequestError::NotSent));
         }
         if let Some(reply) = self.unbind_reply.take() {
             let r = match reason {

@@ -32,6 +32,10 @@ pub enum RequestError {
     /// outcome is unknown when the request had been sent.
     #[error("the session closed before the response arrived: reconnect and retry")]
     Closed,
+    /// The session closed before the request was written to the connection: nothing reached
+    /// the peer, so sending it again (on this or another bind) cannot make a duplicate.
+    #[error("the session closed before the request was sent: send it again")]
+    NotSent,
     /// The peer answered `generic_nack` with this status.
     #[error("the peer answered generic_nack with {0}")]
     GenericNack(CommandStatus),
@@ -79,7 +83,8 @@ impl RequestError {
 
     /// `true` when the same request may succeed if sent again later: a temporary status
     /// (`ESME_RTHROTTLED`, `ESME_RMSGQFUL`, `ESME_RSYSERR`, `ESME_RX_T_APPN`, ...), a timeout
-    /// or a closed session (for these two the first attempt may also have succeeded).
+    /// or a closed session (for these two the first attempt may also have succeeded; not for
+    /// [`NotSent`](Self::NotSent)).
     pub fn is_temporary(&self) -> bool {
         match self {
             RequestError::Status { status, .. } | RequestError::GenericNack(status) => {
@@ -87,6 +92,7 @@ impl RequestError {
             }
             RequestError::Timeout { .. }
             | RequestError::Closed
+            | RequestError::NotSent
             | RequestError::InvalidResponse(_) => true,
             _ => false,
         }
