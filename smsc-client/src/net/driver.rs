@@ -121,6 +121,9 @@ pub(crate) struct Driver {
     /// A per-bind bound on the peer's requests awaiting our answer (SMSC grants).
     inbound_limit: Option<usize>,
     handles_gone: bool,
+    /// `abandon` ran: the inbound stream's closing has been acted on and is watched no more
+    /// (it stays ready, and watching it would wake the loop without end).
+    abandoned: bool,
     metrics: SessionMetrics,
     phase: Phase,
 }
@@ -153,6 +156,7 @@ impl Driver {
             unbind_reply: None,
             inbound_limit: None,
             handles_gone: false,
+            abandoned: false,
             metrics,
             phase,
         };
@@ -194,7 +198,7 @@ impl Driver {
                 || TokioInstant::now() + Duration::from_secs(3600),
                 TokioInstant::from_std,
             );
-            let watch_inbound = self.handles_gone;
+            let watch_inbound = self.handles_gone && !self.abandoned;
             std::mem::swap(self.session.input_buffer(), &mut rbuf);
             let wake = tokio::select! {
                 r = async {
@@ -533,6 +537,7 @@ impl Driver {
 
     /// Nobody holds the session any more: unbind it (or close it if not bound).
     fn abandon(&mut self, now: std::time::Instant) {
+        self.abandoned = true;
         if self.session.is_bound() {
             tracing::info!("handles and inbound stream dropped: unbinding");
             let _ = self.session.unbind(now);
