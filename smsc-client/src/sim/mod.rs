@@ -33,7 +33,7 @@ use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
 pub use config::{Faults, IdFormat, MoConfig, SimConfig, StatusMix};
-pub use store::SimCounters;
+pub use store::{SimCounters, Submission};
 
 use crate::net::RequestError;
 use crate::session::{BindKind, CloseReason, Password};
@@ -243,6 +243,12 @@ impl SimHandle {
     /// What the simulator has done so far.
     pub fn counters(&self) -> SimCounters {
         self.shared.counters.snapshot()
+    }
+
+    /// The submissions accepted so far, oldest first (the last 100 000), one per PDU: a long
+    /// message shows as its parts.
+    pub fn submissions(&self) -> Vec<Submission> {
+        self.shared.store.submissions()
     }
 
     /// Bind events from now on (a lagging receiver loses the oldest).

@@ -241,6 +241,12 @@ fn on_request(shared: &Arc<Shared>, handle: &SmscHandle, req: InboundRequest, su
         }
     };
     Counters::bump(&shared.counters.accepted);
+    shared.store.record_submission(super::store::Submission {
+        message_id: id.clone(),
+        source: submitted.source.2.clone(),
+        destinations: submitted.destinations.iter().map(|d| d.2.clone()).collect(),
+        text: submitted.text.clone(),
+    });
     let state = pick_state(shared);
     shared.store.remember(&id, MessageState::Enroute);
     respond_then(shared, responder, CommandStatus::ESME_ROK, body, after);

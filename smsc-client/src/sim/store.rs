@@ -75,6 +75,19 @@ impl Counters {
     }
 }
 
+/// A submission the simulator accepted, as recorded for [`SimHandle::submissions`](super::SimHandle::submissions).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Submission {
+    /// The message id the simulator answered with.
+    pub message_id: String,
+    /// `source_addr`.
+    pub source: String,
+    /// The destinations (`destination_addr`, or each SME of a `submit_multi`).
+    pub destinations: Vec<String>,
+    /// The text (of this part, after any UDH; empty when not decodable).
+    pub text: String,
+}
+
 /// A message's state as `query_sm` reports it.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Record {
@@ -91,6 +104,8 @@ struct Inner {
     turn: HashMap<String, usize>,
     messages: HashMap<String, Record>,
     order: VecDeque<String>,
+    /// Accepted submissions, oldest first (the last `REMEMBERED`).
+    submissions: VecDeque<Submission>,
 }
 
 /// The registry of sessions and messages.
@@ -165,6 +180,18 @@ impl Store {
                 }
             }
         }
+    }
+
+    pub(crate) fn record_submission(&self, s: Submission) {
+        let mut g = self.lock();
+        g.submissions.push_back(s);
+        while g.submissions.len() > REMEMBERED {
+            g.submissions.pop_front();
+        }
+    }
+
+    pub(crate) fn submissions(&self) -> Vec<Submission> {
+        self.lock().submissions.iter().cloned().collect()
     }
 
     pub(crate) fn get(&self, id: &str) -> Option<Record> {

@@ -1,0 +1,194 @@
+//! `/openapi.json`: the OpenAPI 3.1 document of the API, written by hand next to [`ROUTES`]
+//! (a test checks that it lists exactly the routes served, with the same methods).
+
+use axum::Json;
+use serde_json::{Value, json};
+
+use crate::api::ROUTES;
+
+/// `GET /openapi.json`.
+pub async fn document() -> Json<Value> {
+    Json(openapi())
+}
+
+fn operation(method: &str, path: &str) -> Value {
+    let err = |codes: &[&str]| -> Value {
+        let mut m = serde_json::Map::new();
+        for c in codes {
+            m.insert(
+                (*c).to_owned(),
+                json!({"description": "an error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}),
+            );
+        }
+        Value::Object(m)
+    };
+    let json_ok = |status: &str, desc: &str, schema: Value| -> Value {
+        json!({ status: {"description": desc, "content": {"application/json": {"schema": schema}}} })
+    };
+    let merge = |mut a: Value, b: Value| -> Value {
+        if let (Some(a), Value::Object(b)) = (a.as_object_mut(), b) {
+            a.extend(b);
+        }
+        a
+    };
+    let secured = json!([{"bearer": []}]);
+    let id_param =
+        json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}});
+    let q = |name: &str, desc: &str| json!({"name": name, "in": "query", "required": false, "description": desc, "schema": {"type": "string"}});
+    let kannel_params =
+        json!(["user", "pass", "from", "to", "text", "coding", "dlr-mask", "dlr-url"]
+        .iter()
+        .map(|n| json!({"name": n, "in": "query", "required": false, "schema": {"type": "string"}}))
+        .collect::<Vec<_>>());
+    let plain = json!({"200": {"description": "Prometheus text", "content": {"text/plain": {"schema": {"type": "string"}}}}});
+    match (method, path) {
+        ("post", "/v1/messages") => json!({
+            "summary": "Send an MT message",
+            "security": secured,
+            "parameters": [{"name": "Idempotency-Key", "in": "header", "required": false, "schema": {"type": "string"}}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SendMessage"}}}},
+            "responses": merge(json_ok("202", "queued", json!({"$ref": "#/components/schemas/Accepted"})), err(&["400", "401", "403", "409", "422", "503"])),
+        }),
+        ("get", "/v1/messages") => json!({
+            "summary": "Search messages (newest first, cursor paging)",
+            "security": secured,
+            "parameters": [q("to", "recipient"), q("from", "sender"), q("number", "sender or recipient"), q("status", "queued|sent|delivered|undelivered|expired|rejected|failed"),
+                q("since", "RFC 3339 or Unix seconds"), q("until", "RFC 3339 or Unix seconds"), q("direction", "mt|mo"),
+                q("limit", "1..1000, default 50"), q("cursor", "next_cursor of the previous page")],
+            "responses": merge(json_ok("200", "a page", json!({"type": "object", "properties": {
+                "data": {"type": "array", "items": {"$ref": "#/components/schemas/Message"}},
+                "next_cursor": {"type": ["string", "null"]}}})), err(&["400", "401"])),
+        }),
+        ("get", "/v1/messages/{id}") => json!({
+            "summary": "A message with its parts and full status history",
+            "security": secured,
+            "parameters": [id_param],
+            "responses": merge(json_ok("200", "the message", json!({"$ref": "#/components/schemas/Message"})), err(&["401", "404"])),
+        }),
+        ("post", "/v1/messages/{id}/resend") => json!({
+            "summary": "Send a message again (as a new message)",
+            "security": secured,
+            "parameters": [id_param],
+            "responses": merge(json_ok("202", "queued", json!({"$ref": "#/components/schemas/Accepted"})), err(&["401", "404", "422", "503"])),
+        }),
+        ("get", "/v1/optouts") => json!({
+            "summary": "List opted-out subscribers",
+            "security": secured,
+            "parameters": [q("short_code", "only this short code"), q("limit", "1..1000")],
+            "responses": merge(json_ok("200", "opt-outs", json!({"type": "object"})), err(&["400", "401", "403"])),
+        }),
+        ("post", "/v1/optouts") => json!({
+            "summary": "Opt a subscriber out of a short code",
+            "security": secured,
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object",
+                "required": ["subscriber", "short_code"],
+                "properties": {"subscriber": {"type": "string"}, "short_code": {"type": "string"}, "reason": {"type": "string"}}}}}},
+            "responses": merge(json_ok("201", "opted out", json!({"type": "object"})), err(&["400", "401", "403", "404"])),
+        }),
+        ("delete", "/v1/optouts/{short_code}/{subscriber}") => json!({
+            "summary": "Remove an opt-out",
+            "security": secured,
+            "parameters": [
+                {"name": "short_code", "in": "path", "required": true, "schema": {"type": "string"}},
+                {"name": "subscriber", "in": "path", "required": true, "schema": {"type": "string"}}],
+            "responses": merge(json_ok("200", "opted back in", json!({"type": "object"})), err(&["400", "401", "403", "404"])),
+        }),
+        ("get", "/v1/optouts/audit") => json!({
+            "summary": "The opt-out audit trail",
+            "security": secured,
+            "parameters": [q("subscriber", "only this subscriber"), q("limit", "1..1000")],
+            "responses": merge(json_ok("200", "audit entries", json!({"type": "object"})), err(&["400", "401"])),
+        }),
+        ("get", "/cgi-bin/sendsms") | ("post", "/cgi-bin/sendsms") => json!({
+            "summary": "Kannel-compatible sendsms (user = API key name, pass = its token)",
+            "parameters": kannel_params,
+            "responses": {
+                "202": {"description": "0: Accepted for delivery", "content": {"text/plain": {"schema": {"type": "string"}}}},
+                "400": {"description": "a Kannel-style error line", "content": {"text/plain": {"schema": {"type": "string"}}}},
+                "403": {"description": "Authorization failed for sendsms", "content": {"text/plain": {"schema": {"type": "string"}}}},
+            },
+        }),
+        ("get", "/metrics") => json!({"summary": "Prometheus metrics", "responses": plain}),
+        ("get", "/healthz") => {
+            json!({"summary": "Liveness", "responses": json_ok("200", "alive", json!({"type": "object"}))})
+        }
+        ("get", "/readyz") => json!({"summary": "Readiness: store open, a bind up per carrier",
+            "responses": merge(json_ok("200", "ready", json!({"type": "object"})), json_ok("503", "not ready", json!({"type": "object"})))}),
+        ("get", "/openapi.json") => {
+            json!({"summary": "This document", "responses": json_ok("200", "OpenAPI 3.1", json!({"type": "object"}))})
+        }
+        _ => json!({"summary": "undocumented"}),
+    }
+}
+
+/// The document.
+pub fn openapi() -> Value {
+    let mut paths = serde_json::Map::new();
+    for (method, path) in ROUTES {
+        let entry = paths.entry((*path).to_owned()).or_insert_with(|| json!({}));
+        if let Some(o) = entry.as_object_mut() {
+            o.insert((*method).to_owned(), operation(method, path));
+        }
+    }
+    let status = json!({"type": "string", "enum": ["queued", "sent", "delivered", "undelivered", "expired", "rejected", "failed"]});
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "shortcode-router API", "version": env!("CARGO_PKG_VERSION"),
+                 "description": "Send MT messages on short codes, track their delivery, search them, manage opt-outs."},
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object",
+                    "required": ["code", "message"], "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}},
+                "SendMessage": {"type": "object", "required": ["from", "to", "text"], "additionalProperties": false, "properties": {
+                    "from": {"type": "string", "description": "the short code"},
+                    "to": {"type": "string", "description": "the subscriber, digits with an optional +"},
+                    "text": {"type": "string"},
+                    "program": {"type": "string"},
+                    "status_callback": {"type": "string", "format": "uri"},
+                    "validity": {"type": "integer", "description": "seconds"},
+                    "encoding": {"type": "string", "enum": ["auto", "gsm7", "ucs2"]}}},
+                "Accepted": {"type": "object", "properties": {
+                    "id": {"type": "string"}, "status": status, "segments": {"type": "integer"},
+                    "encoding": {"type": "string"}, "program": {"type": ["string", "null"]}}},
+                "Message": {"type": "object", "properties": {
+                    "id": {"type": "string"}, "direction": {"type": "string", "enum": ["mt", "mo"]},
+                    "from": {"type": "string"}, "to": {"type": "string"}, "text": {"type": "string"},
+                    "status": status, "segments": {"type": "integer"}, "encoding": {"type": "string"},
+                    "parts": {"type": "array", "items": {"type": "object"}},
+                    "history": {"type": "array", "items": {"type": "object"}}}},
+            },
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    #[test]
+    fn document_lists_exactly_the_routes() {
+        let doc = openapi();
+        let mut documented = BTreeSet::new();
+        for (path, ops) in doc["paths"].as_object().unwrap() {
+            for (method, op) in ops.as_object().unwrap() {
+                assert_ne!(op["summary"], "undocumented", "{method} {path}");
+                documented.insert((method.clone(), path.clone()));
+            }
+        }
+        let served: BTreeSet<_> = ROUTES
+            .iter()
+            .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+            .collect();
+        assert_eq!(documented, served);
+        for (m, p) in ROUTES {
+            assert!(
+                super::super::endpoint(m, p).is_some(),
+                "{m} {p} has no handler"
+            );
+        }
+    }
+}

@@ -1,0 +1,364 @@
+//! The whole service wired together, as `shortcode-router run` and `demo` start it: the SQLite
+//! store, one bind per carrier (shared by MT submissions, receipts and MOs), the MT pipeline
+//! ([`MtService`]), the MO pipeline and webhooks ([`crate::Service`]), and the HTTP API; and
+//! its graceful shutdown (stop taking requests, drain submissions and callbacks, unbind).
+
+use std::path::Path;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use smpp_codec::receipt::Receipt;
+use smpp_codec::{CommandId, CommandStatus, SubmitSm};
+use smsc_client::esme::{InboundRequest, RequestError};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+use crate::api::{ApiConfig, AppState, Auth};
+use crate::carrier::{CarrierError, CarrierFuture, OutboundSm};
+use crate::compliance::ConsentGate;
+use crate::config::Config;
+use crate::delivery::carrier::{Carrier, EsmeCarrier, InboundSink, SubmitError};
+use crate::delivery::compliance::StoreOptOuts;
+use crate::delivery::service::MtParts;
+use crate::delivery::{MtConfig, MtService, Routes};
+use crate::store::messages::MessageStore;
+use crate::store::{SqliteStore, Store};
+
+/// The `[api]` and `[mt]` sections, which the router's own [`Config`] does not know (yet):
+/// split off the TOML before [`Config::parse`] reads the rest.
+#[derive(Clone, Debug, Default)]
+pub struct ServiceSections {
+    /// `[api]`.
+    pub api: ApiConfig,
+    /// `[mt]`.
+    pub mt: MtConfig,
+}
+
+/// Reads a config file: the router's [`Config`] plus the `[api]` and `[mt]` sections.
+pub fn load_config(path: &Path) -> anyhow::Result<(Config, ServiceSections)> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read config file {}: {e}", path.display()))?;
+    parse_config(&text)
+}
+
+/// Parses config text: see [`load_config`].
+pub fn parse_config(text: &str) -> anyhow::Result<(Config, ServiceSections)> {
+    let mut value: toml::Table = toml::from_str(text)?;
+    let api = match value.remove("api") {
+        Some(v) => v
+            .try_into::<ApiConfig>()
+            .map_err(|e| anyhow::anyhow!("[api]: {e}"))?,
+        None => ApiConfig::default(),
+    };
+    let mt = match value.remove("mt") {
+        Some(v) => v
+            .try_into::<MtConfig>()
+            .map_err(|e| anyhow::anyhow!("[mt]: {e}"))?,
+        None => MtConfig::default(),
+    };
+    let rest = toml::to_string(&value)?;
+    let config = Config::parse(&rest)?;
+    Ok((config, ServiceSections { api, mt }))
+}
+
+/// Receipts go to the MT pipeline when they are its messages'; everything else (MOs, receipts
+/// of the MO pipeline's replies) goes on to the MO pipeline.
+struct Sink {
+    mt: Weak<MtService>,
+    mo: mpsc::Sender<InboundRequest>,
+}
+
+impl InboundSink for Sink {
+    fn handle(&self, carrier: &str, req: InboundRequest) -> BoxFuture<'_, ()> {
+        let carrier = carrier.to_owned();
+        Box::pin(async move {
+            let owned = match Receipt::from_body(req.body()) {
+                Some(Ok(r)) => Some(r.to_owned_receipt()),
+                _ => None,
+            };
+            if let (Some(receipt), Some(mt)) = (owned, self.mt.upgrade()) {
+                match mt.handle_receipt(&carrier, &receipt).await {
+                    Ok(true) => {
+                        req.ok();
+                        return;
+                    }
+                    Ok(false) => {}
+                    Err(e) => {
+                        // Principle 5: not stored, so the SMSC must send it again.
+                        tracing::error!(error = %e, "cannot store a receipt");
+                        req.reject(CommandStatus::ESME_RX_T_APPN);
+                        return;
+                    }
+                }
+            }
+            metrics::counter!("router_inbound_forwarded_total", "carrier" => carrier.clone())
+                .increment(1);
+            metrics::gauge!("router_mo_queue_depth")
+                .set((self.mo.max_capacity() - self.mo.capacity()) as f64);
+            if let Err(mpsc::error::SendError(req)) = self.mo.send(req).await {
+                req.reject(CommandStatus::ESME_RX_T_APPN);
+            }
+        })
+    }
+}
+
+/// Lets the MO pipeline's replies go out on the same bind as the API's MTs.
+struct SharedBind(Arc<EsmeCarrier>);
+
+impl crate::carrier::Carrier for SharedBind {
+    fn submit<'a>(
+        &'a self,
+        sm: &'a OutboundSm,
+    ) -> CarrierFuture<'a, Result<Vec<String>, CarrierError>> {
+        Box::pin(async move {
+            let build = |e: &dyn std::fmt::Display| CarrierError::Build(e.to_string());
+            let short = sm.from.len() <= 8 && sm.from.bytes().all(|b| b.is_ascii_digit());
+            let template = SubmitSm {
+                source_addr_ton: if short { 3 } else { 1 },
+                source_addr_npi: if short { 0 } else { 1 },
+                source_addr: sm.from.as_str().try_into().map_err(|e| build(&e))?,
+                dest_addr_ton: 1,
+                dest_addr_npi: 1,
+                destination_addr: sm.to.as_str().try_into().map_err(|e| build(&e))?,
+                registered_delivery: 1,
+                ..SubmitSm::default()
+            };
+            let encoding = smpp_codec::coding::choose(&sm.text, &[]).encoding;
+            let parts = smpp_codec::concat::Splitter::new(smpp_codec::concat::ConcatMode::Udh8)
+                .submit_sms(&template, &sm.text, &encoding)
+                .map_err(|e| build(&e))?;
+            let mut ids = Vec::with_capacity(parts.len());
+            for part in parts {
+                match self.0.submit(part).await {
+                    Ok(id) => ids.push(id),
+                    Err(SubmitError::Unavailable(_)) if ids.is_empty() => {
+                        return Err(CarrierError::Unavailable);
+                    }
+                    Err(e) => {
+                        let source = match e {
+                            SubmitError::Status(status) => RequestError::Status {
+                                command: CommandId::SubmitSm,
+                                status,
+                            },
+                            SubmitError::Unavailable(_) => RequestError::Closed,
+                        };
+                        return Err(CarrierError::Request {
+                            parts_sent: ids.len(),
+                            source,
+                        });
+                    }
+                }
+            }
+            Ok(ids)
+        })
+    }
+}
+
+/// A running service.
+pub struct App {
+    mt: Arc<MtService>,
+    carriers: Vec<Arc<EsmeCarrier>>,
+    service: Option<crate::Service>,
+    api_addr: std::net::SocketAddr,
+    stop_api: watch::Sender<bool>,
+    api_task: JoinHandle<std::io::Result<()>>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("api_addr", &self.api_addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl App {
+    /// Starts everything; the API listens on `listener` (or on `[api] listen` when `None`).
+    pub async fn start(
+        config: Config,
+        sections: ServiceSections,
+        listener: Option<tokio::net::TcpListener>,
+    ) -> anyhow::Result<App> {
+        // Install the metrics recorder before anything counts.
+        let _ = crate::api::ops::prometheus();
+        let auth = Arc::new(Auth::from_config(&sections.api.keys).map_err(anyhow::Error::msg)?);
+        let callback_keys = sections.api.callback_keys().map_err(anyhow::Error::msg)?;
+        // The router's store first: its migrations create the MO table that searches include.
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.store.path).await?);
+        let messages = MessageStore::open(&config.store.path).await?;
+        let gate = ConsentGate::default();
+        let optouts = Arc::new(StoreOptOuts::new(store.clone(), messages.pool().clone()));
+        let mt = MtService::start(MtParts {
+            store: messages,
+            optouts,
+            gate,
+            routes: Routes::from_config(&config),
+            config: sections.mt.clone(),
+            callback_keys,
+        })
+        .await?;
+        let (mo_tx, mo_rx) = mpsc::channel(4096);
+        let mut carriers = Vec::new();
+        for (name, c) in &config.carriers {
+            let esme = crate::carrier::esme_config(name, c)?;
+            let sink = Arc::new(Sink {
+                mt: Arc::downgrade(&mt),
+                mo: mo_tx.clone(),
+            });
+            let carrier = EsmeCarrier::start(name, esme, Default::default(), sink);
+            mt.add_carrier(carrier.clone());
+            carriers.push(carrier);
+        }
+        drop(mo_tx);
+        let requeued = mt.requeue().await?;
+        if requeued > 0 {
+            tracing::info!(requeued, "sending MTs a previous run left queued");
+        }
+        let service = match carriers.first() {
+            Some(first) => Some(
+                crate::Service::start_with(
+                    config.clone(),
+                    store,
+                    Arc::new(SharedBind(first.clone())),
+                    mo_rx,
+                )
+                .await?,
+            ),
+            None => None,
+        };
+        let listener = match listener {
+            Some(l) => l,
+            None => tokio::net::TcpListener::bind(sections.api.listen)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", sections.api.listen))?,
+        };
+        let api_addr = listener.local_addr()?;
+        let state = AppState {
+            mt: mt.clone(),
+            auth,
+            carriers: Arc::new(config.carriers.keys().cloned().collect()),
+        };
+        let (stop_api, mut stop_rx) = watch::channel(false);
+        let api_task = tokio::spawn(crate::api::serve(listener, state, async move {
+            let _ = stop_rx.wait_for(|v| *v).await;
+        }));
+        Ok(App {
+            mt,
+            carriers,
+            service,
+            api_addr,
+            stop_api,
+            api_task,
+        })
+    }
+
+    /// Where the API listens.
+    pub fn api_addr(&self) -> std::net::SocketAddr {
+        self.api_addr
+    }
+
+    /// The MT pipeline.
+    pub fn mt(&self) -> &Arc<MtService> {
+        &self.mt
+    }
+
+    /// The MO side (routing, webhooks), when a carrier is configured.
+    pub fn service(&self) -> Option<&crate::Service> {
+        self.service.as_ref()
+    }
+
+    /// Waits until every carrier has a bind up (at most `timeout`).
+    pub async fn wait_bound(&self, timeout: Duration) -> bool {
+        for c in &self.carriers {
+            if !c.wait_bound(timeout).await {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Graceful shutdown: stop taking API requests, drain submissions and callbacks (within
+    /// `deadline`), unbind every carrier. Returns `true` when everything drained in time.
+    pub async fn shutdown(mut self, deadline: Duration) -> bool {
+        let _ = self.stop_api.send(true);
+        let started = std::time::Instant::now();
+        let _ = tokio::time::timeout(deadline, &mut self.api_task).await;
+        let drained = self
+            .mt
+            .shutdown(deadline.saturating_sub(started.elapsed()))
+            .await;
+        if let Some(s) = self.service.take() {
+            s.shutdown().await;
+        }
+        for c in &self.carriers {
+            c.shutdown().await;
+        }
+        drained
+    }
+}
+
+/// Log output format.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Sets up `tracing` output to stderr (`RUST_LOG` filters; default `info`).
+pub fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn terminated() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// `shortcode-router run --config FILE`: runs until SIGTERM / Ctrl-C, then shuts down
+/// gracefully within `deadline`.
+pub async fn run(config: &Path, deadline: Duration) -> anyhow::Result<()> {
+    let (config, sections) = load_config(config)?;
+    let app = App::start(config, sections, None).await?;
+    tracing::info!(api = %app.api_addr(), "shortcode-router running; SIGTERM or Ctrl-C stops it");
+    if !app.wait_bound(Duration::from_secs(30)).await {
+        tracing::warn!("not every carrier is bound yet; still trying (see /readyz)");
+    }
+    terminated().await;
+    tracing::info!(?deadline, "stopping: no new requests, draining, unbinding");
+    if app.shutdown(deadline).await {
+        tracing::info!("stopped cleanly");
+    } else {
+        tracing::warn!("stopped; some submissions or callbacks did not finish in time");
+    }
+    Ok(())
+}

@@ -1,0 +1,620 @@
+//! The router's configuration: one TOML file (carriers, store, webhook defaults, handlers,
+//! short codes, programs, routes, compliance extras), parsed with serde and checked as a whole
+//! by [`Config::validate`]. Secrets can be given inline or read from an environment variable
+//! (`password_env`, `secret_env`).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// Why a configuration was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// The TOML did not parse or does not have the expected shape.
+    #[error("config is not valid TOML for the router: {0}")]
+    Toml(#[from] toml::de::Error),
+    /// The configuration parsed but breaks a rule (duplicate keyword, unknown handler...).
+    #[error("config error: {0}")]
+    Invalid(String),
+    /// A secret's environment variable is not set.
+    #[error("{what}: environment variable {var} is not set")]
+    MissingEnv {
+        /// Which secret.
+        what: String,
+        /// The variable.
+        var: String,
+    },
+}
+
+fn invalid(msg: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid(msg.into())
+}
+
+/// The whole configuration.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where state is kept.
+    pub store: StoreConfig,
+    /// The carriers, by name. One entry for now (a single ESME bind); the bind-pool config
+    /// will slot into the same section.
+    #[serde(default)]
+    pub carriers: BTreeMap<String, CarrierConfig>,
+    /// Defaults for webhook delivery.
+    #[serde(default)]
+    pub webhooks: WebhookDefaults,
+    /// HTTP handlers, by name; routes and programs name them.
+    #[serde(default)]
+    pub handlers: BTreeMap<String, HandlerConfig>,
+    /// The short codes served.
+    #[serde(default)]
+    pub short_codes: Vec<ShortCodeConfig>,
+    /// The programs (campaigns) on the short codes.
+    #[serde(default)]
+    pub programs: Vec<ProgramConfig>,
+    /// The keyword routes and catch-alls.
+    #[serde(default)]
+    pub routes: Vec<RouteConfig>,
+    /// Extra compliance keywords.
+    #[serde(default)]
+    pub compliance: ComplianceConfig,
+    /// Long-MO reassembly.
+    #[serde(default)]
+    pub reassembly: ReassemblySettings,
+}
+
+/// The store.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    /// The SQLite database file (created if missing).
+    pub path: PathBuf,
+    /// Most MOs written in one transaction (group commit).
+    #[serde(default = "default_batch")]
+    pub max_batch: usize,
+}
+
+fn default_batch() -> usize {
+    256
+}
+
+/// How to bind.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum BindType {
+    /// Transceiver (MO and MT on one bind): the default.
+    #[default]
+    Transceiver,
+    /// Transmitter only (no MOs arrive).
+    Transmitter,
+    /// Receiver only (no MTs can be sent).
+    Receiver,
+}
+
+/// One carrier: for now a single ESME bind.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CarrierConfig {
+    /// SMSC host.
+    pub host: String,
+    /// SMSC port.
+    #[serde(default = "default_port")]
+    pub port: u16,
+    /// Use TLS (`smpps`).
+    #[serde(default)]
+    pub tls: bool,
+    /// `system_id`.
+    pub system_id: String,
+    /// `password` inline (prefer `password_env`).
+    #[serde(default)]
+    pub password: Option<String>,
+    /// The environment variable holding the password.
+    #[serde(default)]
+    pub password_env: Option<String>,
+    /// Bind type.
+    #[serde(default)]
+    pub bind: BindType,
+    /// Ask for delivery receipts on MTs.
+    #[serde(default = "yes")]
+    pub receipts: bool,
+}
+
+fn default_port() -> u16 {
+    smsc_client::esme::DEFAULT_PORT
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl CarrierConfig {
+    /// The password, from the config or its environment variable.
+    pub fn password(&self, name: &str) -> Result<String, ConfigError> {
+        secret(
+            &format!("carrier {name} password"),
+            self.password.as_deref(),
+            self.password_env.as_deref(),
+        )
+    }
+}
+
+fn secret(what: &str, inline: Option<&str>, env: Option<&str>) -> Result<String, ConfigError> {
+    match (inline, env) {
+        (Some(_), Some(_)) => Err(invalid(format!(
+            "{what}: give either the value or the environment variable name, not both"
+        ))),
+        (Some(v), None) => Ok(v.to_owned()),
+        (None, Some(var)) => std::env::var(var).map_err(|_| ConfigError::MissingEnv {
+            what: what.to_owned(),
+            var: var.to_owned(),
+        }),
+        (None, None) => Err(invalid(format!(
+            "{what} is missing: set it inline or name an environment variable (…_env)"
+        ))),
+    }
+}
+
+/// Webhook delivery defaults (each handler may override the timeouts).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookDefaults {
+    /// TCP/TLS connect timeout, milliseconds (5 s).
+    pub connect_timeout_ms: u64,
+    /// Whole request timeout, milliseconds (15 s).
+    pub timeout_ms: u64,
+    /// First retry delay, milliseconds; doubles each attempt, with jitter.
+    pub initial_backoff_ms: u64,
+    /// Longest retry delay, milliseconds.
+    pub max_backoff_ms: u64,
+    /// After this many seconds since the MO, a failing webhook is dead-lettered.
+    pub max_age_secs: u64,
+    /// Jobs queued in memory per handler (more wait in the store).
+    pub queue: usize,
+    /// Requests in flight per handler.
+    pub concurrency: usize,
+    /// How often each handler's worker looks in the store for due retries, milliseconds.
+    pub sweep_interval_ms: u64,
+}
+
+impl Default for WebhookDefaults {
+    fn default() -> Self {
+        WebhookDefaults {
+            connect_timeout_ms: 5_000,
+            timeout_ms: 15_000,
+            initial_backoff_ms: 1_000,
+            max_backoff_ms: 300_000,
+            max_age_secs: 24 * 3600,
+            queue: 1024,
+            concurrency: 32,
+            sweep_interval_ms: 1_000,
+        }
+    }
+}
+
+/// How a handler is called.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    /// Our JSON payload, signed the Standard Webhooks way.
+    #[default]
+    Json,
+    /// Twilio-compatible form body, `X-Twilio-Signature`, TwiML reply.
+    Twilio,
+}
+
+/// One HTTP handler.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HandlerConfig {
+    /// Where to `POST`.
+    pub url: String,
+    /// The signing secret inline: `whsec_<base64>` for `json`, the auth token for `twilio`.
+    #[serde(default)]
+    pub secret: Option<String>,
+    /// The environment variable holding the secret.
+    #[serde(default)]
+    pub secret_env: Option<String>,
+    /// The payload profile.
+    #[serde(default)]
+    pub profile: Profile,
+    /// Whole request timeout override, milliseconds.
+    #[serde(default)]
+    pub timeout_ms: Option<u64>,
+    /// Connect timeout override, milliseconds.
+    #[serde(default)]
+    pub connect_timeout_ms: Option<u64>,
+}
+
+impl HandlerConfig {
+    /// The secret, from the config or its environment variable.
+    pub fn secret(&self, name: &str) -> Result<String, ConfigError> {
+        secret(
+            &format!("handler {name} secret"),
+            self.secret.as_deref(),
+            self.secret_env.as_deref(),
+        )
+    }
+}
+
+/// One short code.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShortCodeConfig {
+    /// The code (the MO's `destination_addr`, the MT's `source_addr`).
+    pub code: String,
+    /// The carrier whose binds receive it; defaults to the only carrier.
+    #[serde(default)]
+    pub carrier: Option<String>,
+    /// The program named in STOP/HELP answers when no conversation says otherwise; defaults to
+    /// the first program on the code.
+    #[serde(default)]
+    pub default_program: Option<String>,
+    /// Sent when nothing matched (no keyword, no conversation, no catch-all). `None`: silence.
+    #[serde(default)]
+    pub no_route_reply: Option<String>,
+}
+
+/// One program (campaign) on a short code.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProgramConfig {
+    /// Identifier (used by routes and the API).
+    pub name: String,
+    /// The name subscribers see; defaults to `name`.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// The short code it runs on.
+    pub short_code: String,
+    /// Support contact for HELP (an email, phone or URL).
+    pub support: String,
+    /// One line describing the program, used in HELP.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The handler for conversation replies and subscriber events; defaults to the handler of
+    /// the program's first route.
+    #[serde(default)]
+    pub handler: Option<String>,
+    /// How long an MT opens a two-way conversation, seconds (1 hour).
+    #[serde(default = "default_ttl")]
+    pub conversation_ttl_secs: u64,
+    /// A keyword join must be confirmed with YES.
+    #[serde(default)]
+    pub double_opt_in: bool,
+}
+
+fn default_ttl() -> u64 {
+    3600
+}
+
+impl ProgramConfig {
+    /// The name subscribers see.
+    pub fn display(&self) -> &str {
+        self.display_name.as_deref().unwrap_or(&self.name)
+    }
+
+    /// The conversation TTL.
+    pub fn ttl(&self) -> Duration {
+        Duration::from_secs(self.conversation_ttl_secs)
+    }
+}
+
+/// How a route matches.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchKind {
+    /// The first word equals the keyword or an alias (folded).
+    #[default]
+    FirstWord,
+    /// The whole message equals the keyword or an alias (folded).
+    WholeMessage,
+    /// The message matches `pattern`.
+    Regex,
+    /// Anything on the short code no other rule took.
+    CatchAll,
+}
+
+/// One route.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteConfig {
+    /// Identifier, reported in webhooks.
+    pub name: String,
+    /// The program the route belongs to (its short code is the route's).
+    pub program: String,
+    /// How it matches.
+    #[serde(default, rename = "match")]
+    pub kind: MatchKind,
+    /// The keyword (first word or whole message).
+    #[serde(default)]
+    pub keyword: Option<String>,
+    /// Other words that mean the same.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// The regular expression (for `match = "regex"`), tried on the trimmed message.
+    #[serde(default)]
+    pub pattern: Option<String>,
+    /// The handler to call.
+    pub handler: String,
+}
+
+/// Extra compliance keywords, on top of the CTIA ones.
+#[derive(Clone, Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct ComplianceConfig {
+    /// More opt-out words (e.g. `ARRET`).
+    pub stop_extras: Vec<String>,
+    /// More help words.
+    pub help_extras: Vec<String>,
+    /// More re-subscribe words.
+    pub start_extras: Vec<String>,
+}
+
+/// Long-MO reassembly limits.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReassemblySettings {
+    /// Seconds an incomplete long MO waits for its parts before it is routed with gaps.
+    pub timeout_secs: u64,
+}
+
+impl Default for ReassemblySettings {
+    fn default() -> Self {
+        ReassemblySettings { timeout_secs: 300 }
+    }
+}
+
+impl Config {
+    /// Reads, parses and validates `path`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Config::parse(&text)
+    }
+
+    /// Parses and validates TOML text.
+    pub fn parse(text: &str) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks the rules that span sections: names unique and known, one carrier for now,
+    /// programs on declared short codes, keywords unique per short code (via the routing
+    /// table), regexes that compile, secrets present.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.carriers.len() > 1 {
+            return Err(invalid(format!(
+                "{} carriers configured ({}); this version binds to one carrier: keep one \
+                 [carriers.NAME] section",
+                self.carriers.len(),
+                self.carriers.keys().cloned().collect::<Vec<_>>().join(", ")
+            )));
+        }
+        for (name, c) in &self.carriers {
+            if c.host.trim().is_empty() {
+                return Err(invalid(format!("carrier {name}: host is empty")));
+            }
+            c.password(name)?;
+        }
+        if self.store.max_batch == 0 {
+            return Err(invalid("store.max_batch must be at least 1"));
+        }
+        let w = &self.webhooks;
+        if w.queue == 0 || w.concurrency == 0 {
+            return Err(invalid(
+                "webhooks.queue and webhooks.concurrency must be at least 1",
+            ));
+        }
+        for (name, h) in &self.handlers {
+            let url = reqwest::Url::parse(&h.url)
+                .map_err(|e| invalid(format!("handler {name}: url {:?}: {e}", h.url)))?;
+            if !matches!(url.scheme(), "http" | "https") {
+                return Err(invalid(format!(
+                    "handler {name}: url must be http:// or https://, not {}",
+                    url.scheme()
+                )));
+            }
+            let secret = h.secret(name)?;
+            if h.profile == Profile::Json {
+                crate::signing::decode_secret(&secret)
+                    .map_err(|e| invalid(format!("handler {name}: {e}")))?;
+            }
+        }
+        let mut codes = std::collections::HashSet::new();
+        for sc in &self.short_codes {
+            if sc.code.trim().is_empty() || sc.code.len() > 20 {
+                return Err(invalid(format!(
+                    "short code {:?}: 1 to 20 characters",
+                    sc.code
+                )));
+            }
+            if !codes.insert(sc.code.as_str()) {
+                return Err(invalid(format!("short code {} is declared twice", sc.code)));
+            }
+            if let Some(c) = &sc.carrier
+                && !self.carriers.contains_key(c)
+            {
+                return Err(invalid(format!(
+                    "short code {}: unknown carrier {c}",
+                    sc.code
+                )));
+            }
+            if let Some(p) = &sc.default_program
+                && !self
+                    .programs
+                    .iter()
+                    .any(|q| &q.name == p && q.short_code == sc.code)
+            {
+                return Err(invalid(format!(
+                    "short code {}: default_program {p} is not a program on this code",
+                    sc.code
+                )));
+            }
+        }
+        let mut programs = std::collections::HashSet::new();
+        for p in &self.programs {
+            if !programs.insert(p.name.as_str()) {
+                return Err(invalid(format!("program {} is declared twice", p.name)));
+            }
+            if !codes.contains(p.short_code.as_str()) {
+                return Err(invalid(format!(
+                    "program {}: short code {} is not declared in [[short_codes]]",
+                    p.name, p.short_code
+                )));
+            }
+            if p.support.trim().is_empty() {
+                return Err(invalid(format!(
+                    "program {}: support contact is required (HELP answers must carry it)",
+                    p.name
+                )));
+            }
+            if let Some(h) = &p.handler
+                && !self.handlers.contains_key(h)
+            {
+                return Err(invalid(format!("program {}: unknown handler {h}", p.name)));
+            }
+        }
+        let mut routes = std::collections::HashSet::new();
+        for r in &self.routes {
+            if !routes.insert(r.name.as_str()) {
+                return Err(invalid(format!("route {} is declared twice", r.name)));
+            }
+            if !programs.contains(r.program.as_str()) {
+                return Err(invalid(format!(
+                    "route {}: unknown program {}",
+                    r.name, r.program
+                )));
+            }
+            if !self.handlers.contains_key(&r.handler) {
+                return Err(invalid(format!(
+                    "route {}: unknown handler {}",
+                    r.name, r.handler
+                )));
+            }
+        }
+        crate::routing::RoutingTable::build(self)
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        Ok(())
+    }
+
+    /// The program called `name`.
+    pub fn program(&self, name: &str) -> Option<&ProgramConfig> {
+        self.programs.iter().find(|p| p.name == name)
+    }
+
+    /// The short code `code`.
+    pub fn short_code(&self, code: &str) -> Option<&ShortCodeConfig> {
+        self.short_codes.iter().find(|s| s.code == code)
+    }
+
+    /// The program named in compliance answers on `code`: its `default_program`, else its
+    /// first program.
+    pub fn default_program(&self, code: &str) -> Option<&ProgramConfig> {
+        let sc = self.short_code(code)?;
+        match &sc.default_program {
+            Some(p) => self.program(p),
+            None => self.programs.iter().find(|p| p.short_code == code),
+        }
+    }
+
+    /// The handler for conversation replies and events of `program`.
+    pub fn program_handler(&self, program: &str) -> Option<&str> {
+        let p = self.program(program)?;
+        p.handler.as_deref().or_else(|| {
+            self.routes
+                .iter()
+                .find(|r| r.program == program)
+                .map(|r| r.handler.as_str())
+        })
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub(crate) const SAMPLE: &str = r#"
+[store]
+path = "router.db"
+
+[carriers.sim]
+host = "127.0.0.1"
+port = 2775
+system_id = "router"
+password = "secret"
+
+[handlers.coffee]
+url = "http://127.0.0.1:8080/sms"
+secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+[[short_codes]]
+code = "12345"
+no_route_reply = "Sorry, we did not get that. Reply HELP for help."
+
+[[programs]]
+name = "coffee"
+display_name = "Coffee Club"
+short_code = "12345"
+support = "help@coffee.example"
+
+[[routes]]
+name = "join"
+program = "coffee"
+keyword = "JOIN"
+aliases = ["SUBSCRIBE-ME"]
+handler = "coffee"
+"#;
+
+    #[test]
+    fn sample_parses() {
+        let c = Config::parse(SAMPLE).unwrap();
+        assert_eq!(c.routes[0].kind, MatchKind::FirstWord);
+        assert_eq!(c.default_program("12345").unwrap().display(), "Coffee Club");
+        assert_eq!(c.program_handler("coffee"), Some("coffee"));
+        assert_eq!(c.webhooks.timeout_ms, 15_000);
+        assert_eq!(c.webhooks.connect_timeout_ms, 5_000);
+    }
+
+    #[test]
+    fn secrets_from_env() {
+        let text = SAMPLE.replace(
+            "password = \"secret\"",
+            "password_env = \"SCR_TEST_UNSET_VARIABLE\"",
+        );
+        let e = Config::parse(&text).unwrap_err().to_string();
+        assert!(e.contains("SCR_TEST_UNSET_VARIABLE"), "{e}");
+    }
+
+    #[test]
+    fn unknown_references_are_refused() {
+        let text = SAMPLE.replace("handler = \"coffee\"", "handler = \"tea\"");
+        let e = Config::parse(&text).unwrap_err().to_string();
+        assert!(e.contains("unknown handler tea"), "{e}");
+        let text = SAMPLE.replace("short_code = \"12345\"", "short_code = \"999\"");
+        let e = Config::parse(&text).unwrap_err().to_string();
+        assert!(e.contains("999"), "{e}");
+        let e = Config::parse("[store]\npath='x'\nbogus=1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("bogus"), "{e}");
+    }
+
+    #[test]
+    fn bad_webhook_secret_is_refused() {
+        let text = SAMPLE.replace("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "not base64 !!");
+        let e = Config::parse(&text).unwrap_err().to_string();
+        assert!(e.contains("handler coffee"), "{e}");
+    }
+}

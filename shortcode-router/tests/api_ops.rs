@@ -1,0 +1,277 @@
+//! The opt-out API (with its audit trail and the MT refusal it causes), the Kannel `sendsms`
+//! shim (with a `dlr-url`), and the operations endpoints: `/healthz`, `/readyz`, `/metrics`,
+//! `/openapi.json` (every documented route is served).
+
+mod api_support;
+
+use api_support::{ADMIN, COFFEE, Harness};
+use serde_json::{Value, json};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn optouts_block_mts_and_are_audited() {
+    let h = Harness::start().await;
+    let (s, v) = h
+        .post("/v1/optouts", COFFEE, json!({"subscriber": "+447700900010", "short_code": "12345", "reason": "asked by phone"}))
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let (s, v) = h.get("/v1/optouts?short_code=12345", COFFEE).await;
+    assert_eq!(s, 200);
+    assert_eq!(v["data"][0]["subscriber"], "447700900010");
+    // Blocked MT: refused with a clear error, never reaches the carrier.
+    let (s, v) = h
+        .post(
+            "/v1/messages",
+            COFFEE,
+            json!({"from": "12345", "to": "447700900010", "text": "promo"}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (422, Some("recipient_opted_out")),
+        "{v}"
+    );
+    assert_eq!(h.sim.counters().submits, 0);
+    // Scope: the coffee key cannot touch tea's short code; unknown codes are 404.
+    let (s, v) = h
+        .post(
+            "/v1/optouts",
+            COFFEE,
+            json!({"subscriber": "447700900010", "short_code": "67890"}),
+        )
+        .await;
+    assert_eq!((s, v["error"]["code"].as_str()), (403, Some("forbidden")));
+    let (s, _) = h
+        .post(
+            "/v1/optouts",
+            ADMIN,
+            json!({"subscriber": "447700900010", "short_code": "99999"}),
+        )
+        .await;
+    assert_eq!(s, 404);
+    let (s, v) = h
+        .post(
+            "/v1/optouts",
+            ADMIN,
+            json!({"subscriber": "abc", "short_code": "12345"}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (400, Some("invalid_request"))
+    );
+    // Remove, then the MT goes.
+    let r = h
+        .http
+        .delete(h.url("/v1/optouts/12345/447700900010"))
+        .bearer_auth(COFFEE)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = h
+        .http
+        .delete(h.url("/v1/optouts/12345/447700900010"))
+        .bearer_auth(COFFEE)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let (s, a) = h
+        .post(
+            "/v1/messages",
+            COFFEE,
+            json!({"from": "12345", "to": "447700900010", "text": "welcome back"}),
+        )
+        .await;
+    assert_eq!(s, 202, "{a}");
+    h.wait_status(a["id"].as_str().unwrap(), "delivered").await;
+    let (s, v) = h
+        .get("/v1/optouts/audit?subscriber=447700900010", ADMIN)
+        .await;
+    assert_eq!(s, 200);
+    let actions: Vec<(&str, &str)> = v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["action"].as_str().unwrap(), e["actor"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        actions,
+        [("remove", "api:coffee-app"), ("add", "api:coffee-app")]
+    );
+    assert_eq!(v["data"][1]["reason"], "asked by phone");
+    // A subscriber's own STOP is in the same trail, and on the list.
+    h.sim
+        .inject_mo("STOP", "447700900011", "12345", None)
+        .await
+        .unwrap();
+    let (_, v) = h
+        .get("/v1/optouts/audit?subscriber=447700900011", ADMIN)
+        .await;
+    assert_eq!(v["data"][0]["action"], "add", "{v}");
+    assert_eq!(v["data"][0]["actor"], "subscriber");
+    assert_eq!(v["data"][0]["reason"], "texted STOP");
+    let (_, v) = h.get("/v1/optouts", ADMIN).await;
+    assert!(
+        v["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["subscriber"] == "447700900011")
+    );
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kannel_sendsms_shim() {
+    let mut h = Harness::start().await;
+    let dlr = format!("{}?type=%d&to=%p&from=%P&id=%I", h.callback_url);
+    let r = h
+        .http
+        .get(h.url("/cgi-bin/sendsms"))
+        .query(&[
+            ("user", "coffee-app"),
+            ("pass", api_support::COFFEE),
+            ("from", "12345"),
+            ("to", "447700900020"),
+            ("text", "Kannel says hi"),
+            ("dlr-mask", "1"),
+            ("dlr-url", dlr.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    assert_eq!(r.text().await.unwrap(), "0: Accepted for delivery");
+    // The dlr-url is called (mask 1: delivered only) with Kannel's placeholders filled in.
+    let cb = h.next_callback().await;
+    assert_eq!(cb.method, "GET");
+    assert!(cb.uri.contains("type=1"), "{}", cb.uri);
+    assert!(
+        cb.uri.contains("to=447700900020") && cb.uri.contains("from=12345"),
+        "{}",
+        cb.uri
+    );
+    let (_, page) = h.get("/v1/messages?to=447700900020", ADMIN).await;
+    assert_eq!(page["data"][0]["text"], "Kannel says hi");
+    assert_eq!(page["data"][0]["status"], "delivered");
+
+    // POST form, UCS-2 coding.
+    let r = h
+        .http
+        .post(h.url("/cgi-bin/sendsms"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "username=coffee-app&password={}&from=12345&to=447700900021&text=caf%C3%A9&coding=2",
+            api_support::COFFEE
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let (_, page) = h.get("/v1/messages?to=447700900021", ADMIN).await;
+    assert_eq!(page["data"][0]["encoding"], "UCS-2");
+
+    for (q, status, text) in [
+        (
+            "user=coffee-app&pass=wrong&from=12345&to=1&text=x",
+            403,
+            "Authorization failed for sendsms",
+        ),
+        (
+            "from=12345&to=1&text=x",
+            403,
+            "Authorization failed for sendsms",
+        ),
+        (
+            "user=coffee-app&pass=coffee-token-0123456789&from=12345&text=x",
+            400,
+            "Missing receiver number",
+        ),
+        (
+            "user=coffee-app&pass=coffee-token-0123456789&from=12345&to=1&text=x&coding=1",
+            400,
+            "Unsupported coding",
+        ),
+    ] {
+        let r = h
+            .http
+            .get(h.url(&format!("/cgi-bin/sendsms?{q}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), status, "{q}");
+        assert!(r.text().await.unwrap().starts_with(text), "{q}");
+    }
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_readiness_metrics_and_openapi() {
+    let h = Harness::start().await;
+    let (s, v) = h.get("/healthz", "").await;
+    assert_eq!((s, v["status"].as_str()), (200, Some("ok")));
+    let (s, v) = h.get("/readyz", "").await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["binds_up"]["sim"], 1);
+    let (s, a) = h
+        .post(
+            "/v1/messages",
+            ADMIN,
+            json!({"from": "12345", "to": "447700900030", "text": "m"}),
+        )
+        .await;
+    assert_eq!(s, 202);
+    h.wait_status(a["id"].as_str().unwrap(), "delivered").await;
+    let text = h
+        .http
+        .get(h.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("router_mt_accepted_total"), "{text}");
+    assert!(text.contains("router_carrier_binds_up"), "{text}");
+
+    // Every documented route is served (not the 404/405 fallbacks), and the document parses.
+    let (s, doc) = h.get("/openapi.json", "").await;
+    assert_eq!(s, 200);
+    assert_eq!(doc["openapi"], "3.1.0");
+    let mut n = 0;
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for method in ops.as_object().unwrap().keys() {
+            let concrete = path
+                .replace("{id}", "msg_x")
+                .replace("{short_code}", "12345")
+                .replace("{subscriber}", "447700900031");
+            let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let r = h
+                .http
+                .request(m, h.url(&concrete))
+                .bearer_auth(ADMIN)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let body: Value =
+                serde_json::from_slice(&r.bytes().await.unwrap()).unwrap_or(Value::Null);
+            assert_ne!(status, 405, "{method} {path}");
+            assert!(
+                !(status == 404
+                    && body["error"]["message"]
+                        .as_str()
+                        .is_some_and(|m| m.starts_with("no route"))),
+                "{method} {path} is documented but not served"
+            );
+            n += 1;
+        }
+    }
+    assert_eq!(n, shortcode_router::api::ROUTES.len());
+
+    // After shutdown: drained, and the API no longer answers.
+    let base = h.base.clone();
+    assert!(h.shutdown().await);
+    assert!(reqwest::get(format!("{base}/healthz")).await.is_err());
+}

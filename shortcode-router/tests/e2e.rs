@@ -1,0 +1,496 @@
+//! End to end over loopback: the simulator injects MOs into the router's bind; the router stores
+//! them, answers, routes, and calls the in-process handler with signed webhooks (verified with
+//! the `standardwebhooks` crate); handler replies and compliance answers come back to the
+//! simulator as `submit_sm`.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use shortcode_router::mt::{MtError, MtRequest};
+use shortcode_router::store::MtKind;
+use smsc_client::sim::{Faults, SimConfig};
+
+fn mt(text: &str) -> MtRequest {
+    MtRequest {
+        from: CODE.into(),
+        to: SUB.into(),
+        text: text.into(),
+        program: Some("coffee".into()),
+        kind: MtKind::Api,
+    }
+}
+
+const CATCH_ALL: &str = r#"
+[[programs]]
+name = "misc"
+short_code = "12345"
+support = "support@example.com"
+
+[[routes]]
+name = "rest"
+program = "misc"
+match = "catch_all"
+handler = "app"
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mo_to_signed_webhook_reply_conversation_help_and_long_mo() {
+    let t = async {
+        let dir = tempfile::tempdir().unwrap();
+        let sim = start_sim(SimConfig::default()).await;
+        let (haddr, h) = start_handler().await;
+        h.reply_to(
+            "JOIN",
+            "Welcome to Coffee Club! Reply with your favourite drink.",
+        );
+        let router = start_router(&config_text(
+            sim.local_addr(),
+            haddr,
+            &dir.path().join("r.db"),
+            "",
+        ))
+        .await;
+
+        // Keyword (folded) -> signed webhook -> reply as an MT.
+        inject(&sim, " join! ", SUB).await;
+        eventually(10, "JOIN webhook", || h.accepted().len() == 1).await;
+        let w = &h.accepted()[0];
+        assert!(w.id.starts_with("msg_"), "{}", w.id);
+        assert_eq!(w.payload["type"], "message.received");
+        assert_eq!(w.payload["from"], SUB);
+        assert_eq!(w.payload["to"], CODE);
+        assert_eq!(w.payload["text"], " join! ");
+        assert_eq!(w.payload["route"], "join");
+        assert_eq!(w.payload["program"], "coffee");
+        assert_eq!(w.payload["match"]["rule"], "keyword");
+        assert_eq!(w.payload["match"]["value"], "JOIN");
+        eventually(10, "reply MT", || {
+            mts_to(&sim, SUB)
+                .iter()
+                .any(|s| s.text.starts_with("Welcome to Coffee Club") && s.source == CODE)
+        })
+        .await;
+
+        // A plain message now goes to the open conversation.
+        inject(&sim, "a flat white please", SUB).await;
+        eventually(10, "conversation webhook", || h.accepted().len() == 2).await;
+        let w = &h.accepted()[1];
+        assert_eq!(w.payload["match"]["rule"], "conversation");
+        assert_eq!(w.payload["program"], "coffee");
+
+        // A subscriber without a conversation and no catch-all: the no-route reply.
+        inject(&sim, "hello?", "447700900077").await;
+        eventually(10, "no-route reply", || {
+            mts_to(&sim, "447700900077")
+                .iter()
+                .any(|s| s.text.starts_with("Sorry, we did not get that"))
+        })
+        .await;
+        assert_eq!(h.accepted().len(), 2, "no webhook for an unrouted MO");
+
+        // HELP is answered by the router: name, contact, rates, how to stop.
+        inject(&sim, "help", SUB).await;
+        eventually(10, "HELP answer", || {
+            mts_to(&sim, SUB).iter().any(|s| {
+                s.text.contains("Coffee Club")
+                    && s.text.contains("help@coffee.example")
+                    && s.text.contains("Msg&data rates may apply")
+                    && s.text.contains("STOP")
+            })
+        })
+        .await;
+
+        // A long MO arrives in UDH parts and is routed whole.
+        let long = format!("JOIN {}", "and a very long message about coffee ".repeat(8));
+        assert!(long.len() > 160);
+        inject(&sim, &long, "447700900002").await;
+        eventually(10, "long MO webhook", || h.accepted().len() == 3).await;
+        let w = &h.accepted()[2];
+        assert_eq!(w.payload["text"], long.as_str());
+        assert!(w.payload["segments"].as_u64().unwrap() >= 2);
+        let stats = router.store().stats().await.unwrap();
+        assert_eq!(stats.parts, 0, "parts are removed once the MO is whole");
+        assert_eq!(
+            h.bad_signatures.load(std::sync::atomic::Ordering::SeqCst),
+            0
+        );
+        router.shutdown().await;
+        sim.shutdown().await;
+    };
+    tokio::time::timeout(Duration::from_secs(60), t)
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_blocks_the_next_mt_and_start_lifts_it() {
+    let t = async {
+        let dir = tempfile::tempdir().unwrap();
+        let sim = start_sim(SimConfig::default()).await;
+        let (haddr, h) = start_handler().await;
+        let router = start_router(&config_text(
+            sim.local_addr(),
+            haddr,
+            &dir.path().join("r.db"),
+            CATCH_ALL,
+        ))
+        .await;
+        router.send(mt("Deal: 2 for 1 today")).await.unwrap();
+
+        inject(&sim, "Stop", SUB).await;
+        // Exactly one confirmation, naming the program.
+        eventually(10, "STOP confirmation", || {
+            mts_to(&sim, SUB)
+                .iter()
+                .any(|s| s.text.contains("unsubscribed"))
+        })
+        .await;
+        // The handler hears of it.
+        eventually(10, "opt-out event", || {
+            h.accepted()
+                .iter()
+                .any(|r| r.payload["type"] == "subscriber.opted_out")
+        })
+        .await;
+        let before = mts_to(&sim, SUB);
+        let confirmations: Vec<_> = before
+            .iter()
+            .filter(|s| s.text.contains("unsubscribed"))
+            .collect();
+        assert_eq!(confirmations.len(), 1);
+        assert!(confirmations[0].text.starts_with("Coffee Club:"));
+        assert!(confirmations[0].text.contains("no more messages"));
+
+        // The next MT is refused and never reaches the simulator.
+        let err = router.send(mt("Another deal")).await.unwrap_err();
+        assert!(matches!(err, MtError::OptedOut { .. }), "{err}");
+        assert_eq!(err.code(), "recipient_opted_out");
+        // Nothing else reaches the simulator for this subscriber.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(mts_to(&sim, SUB).len(), before.len());
+
+        // STOPALL from someone else: all programs, one confirmation naming them.
+        inject(&sim, "STOPALL", "447700900005").await;
+        eventually(10, "STOPALL confirmation", || {
+            mts_to(&sim, "447700900005")
+                .iter()
+                .any(|s| s.text.contains("all programs") && s.text.contains("Coffee Club"))
+        })
+        .await;
+
+        // START re-subscribes, with a confirmation; MTs pass again.
+        inject(&sim, "START", SUB).await;
+        eventually(10, "START confirmation", || {
+            mts_to(&sim, SUB)
+                .iter()
+                .any(|s| s.text.contains("subscribed again"))
+        })
+        .await;
+        router.send(mt("Welcome back")).await.unwrap();
+        eventually(10, "MT after START", || {
+            mts_to(&sim, SUB).iter().any(|s| s.text == "Welcome back")
+        })
+        .await;
+        router.shutdown().await;
+        sim.shutdown().await;
+    };
+    tokio::time::timeout(Duration::from_secs(60), t)
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_races_mts_in_flight() {
+    let t = async {
+        let dir = tempfile::tempdir().unwrap();
+        // Slow answers keep MTs in flight while the STOP arrives.
+        let sim = start_sim(SimConfig::default().faults(Faults {
+            response_delay: Some(Duration::from_millis(15)),
+            ..Faults::default()
+        }))
+        .await;
+        let (haddr, _h) = start_handler().await;
+        let router = start_router(&config_text(
+            sim.local_addr(),
+            haddr,
+            &dir.path().join("r.db"),
+            "",
+        ))
+        .await;
+        let router = std::sync::Arc::new(router);
+        let mut senders = Vec::new();
+        for i in 0..40 {
+            let r = router.clone();
+            senders.push(tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(i * 10)).await;
+                r.send(mt(&format!("offer {i}"))).await
+            }));
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        inject(&sim, "STOP", SUB).await;
+        let mut sent = 0;
+        let mut refused = 0;
+        for s in senders {
+            match s.await.unwrap() {
+                Ok(_) => sent += 1,
+                Err(MtError::OptedOut { .. }) => refused += 1,
+                Err(e) => panic!("unexpected MT error: {e}"),
+            }
+        }
+        eventually(10, "STOP confirmation", || {
+            mts_to(&sim, SUB)
+                .iter()
+                .any(|s| s.text.contains("unsubscribed"))
+        })
+        .await;
+        let got = mts_to(&sim, SUB);
+        let pos = got
+            .iter()
+            .position(|s| s.text.contains("unsubscribed"))
+            .unwrap();
+        // Nothing but the confirmation reached the carrier after it, and every MT that
+        // reported success did reach it before.
+        assert_eq!(
+            pos,
+            got.len() - 1,
+            "MTs after the STOP confirmation: {got:?}"
+        );
+        assert_eq!(pos, sent, "sent {sent}, refused {refused}");
+        assert!(
+            refused > 0 && sent > 0,
+            "the race did not happen: sent {sent}, refused {refused}"
+        );
+        assert!(matches!(
+            router.send(mt("after")).await,
+            Err(MtError::OptedOut { .. })
+        ));
+        sim.shutdown().await;
+    };
+    tokio::time::timeout(Duration::from_secs(60), t)
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn handler_down_then_up_gets_every_mo_once() {
+    let t = async {
+        let dir = tempfile::tempdir().unwrap();
+        let sim = start_sim(SimConfig::default()).await;
+        let (haddr, h) = start_handler().await;
+        h.set_mode(Mode::Down);
+        let router = start_router(&config_text(
+            sim.local_addr(),
+            haddr,
+            &dir.path().join("r.db"),
+            "",
+        ))
+        .await;
+        let n = 30;
+        for i in 0..n {
+            inject(&sim, &format!("JOIN {i}"), &format!("4477009{i:05}")).await;
+        }
+        // The MOs were acknowledged (stored) while the handler is down.
+        assert_eq!(router.store().stats().await.unwrap().mos, n);
+        eventually(10, "retries while down", || {
+            h.refused.load(std::sync::atomic::Ordering::SeqCst) >= 2 * n
+        })
+        .await;
+        assert!(h.accepted().is_empty());
+        h.set_mode(Mode::Up);
+        eventually(20, "every MO delivered", || {
+            h.accepted().len() >= n as usize
+        })
+        .await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let got = h.accepted();
+        let mut ids: Vec<&str> = got.iter().map(|r| r.id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), n as usize);
+        // No timeouts happened, so nothing came twice.
+        assert_eq!(got.len(), n as usize, "duplicates delivered");
+        let mut texts: Vec<String> = got
+            .iter()
+            .map(|r| r.payload["text"].as_str().unwrap().to_owned())
+            .collect();
+        texts.sort();
+        texts.dedup();
+        assert_eq!(texts.len(), n as usize);
+        let st = router.store().stats().await.unwrap();
+        assert_eq!(st.webhooks_delivered, n);
+        assert_eq!(st.webhooks_pending, 0);
+        assert!(st.attempts > 2 * n, "attempts recorded: {}", st.attempts);
+        sim.shutdown().await;
+    };
+    tokio::time::timeout(Duration::from_secs(60), t)
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gone_disables_the_handler_loudly_and_durably() {
+    let t = async {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("r.db");
+        let sim = start_sim(SimConfig::default()).await;
+        let (haddr, h) = start_handler().await;
+        h.set_mode(Mode::Gone);
+        let text = config_text(sim.local_addr(), haddr, &db, "");
+        let router = start_router(&text).await;
+        inject(&sim, "JOIN", SUB).await;
+        eventually(10, "handler disabled", || router.handler_disabled("app")).await;
+        // The webhook is kept (pending), not lost; the state survives a restart.
+        let st = router.store().stats().await.unwrap();
+        assert_eq!((st.webhooks_pending, st.webhooks_delivered), (1, 0));
+        drop(router);
+        let router = start_router(&text).await;
+        assert!(router.handler_disabled("app"));
+        let disabled = router.store().disabled_handlers().await.unwrap();
+        assert_eq!(disabled.len(), 1);
+        assert!(disabled[0].1.contains("410"), "{:?}", disabled);
+        sim.shutdown().await;
+    };
+    tokio::time::timeout(Duration::from_secs(60), t)
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn double_opt_in_waits_for_yes() {
+    let t = async {
+        let dir = tempfile::tempdir().unwrap();
+        let sim = start_sim(SimConfig::default()).await;
+        let (haddr, h) = start_handler().await;
+        let extra = r#"
+[[programs]]
+name = "alerts"
+display_name = "Town Alerts"
+short_code = "12345"
+support = "alerts@example.com"
+double_opt_in = true
+
+[[routes]]
+name = "alerts"
+program = "alerts"
+keyword = "ALERTS"
+handler = "app"
+"#;
+        let router = start_router(&config_text(
+            sim.local_addr(),
+            haddr,
+            &dir.path().join("r.db"),
+            extra,
+        ))
+        .await;
+        inject(&sim, "alerts", SUB).await;
+        eventually(10, "confirmation request", || {
+            mts_to(&sim, SUB)
+                .iter()
+                .any(|s| s.text.starts_with("Town Alerts:") && s.text.contains("Reply YES"))
+        })
+        .await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(h.accepted().is_empty(), "the join waits for YES");
+        inject(&sim, "Yes", SUB).await;
+        eventually(10, "join delivered after YES", || h.accepted().len() == 1).await;
+        assert_eq!(h.accepted()[0].payload["text"], "alerts");
+        assert_eq!(h.accepted()[0].payload["program"], "alerts");
+        eventually(10, "joined confirmation", || {
+            mts_to(&sim, SUB)
+                .iter()
+                .any(|s| s.text.starts_with("Town Alerts: You are subscribed."))
+        })
+        .await;
+        // Confirmed now: the next keyword goes straight through.
+        inject(&sim, "ALERTS again", SUB).await;
+        eventually(10, "second join", || h.accepted().len() == 2).await;
+        sim.shutdown().await;
+        drop(router);
+    };
+    tokio::time::timeout(Duration::from_secs(60), t)
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_handler_blocks_neither_other_routes_nor_the_bind() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let t = async {
+        let dir = tempfile::tempdir().unwrap();
+        let sim = start_sim(SimConfig::default()).await;
+        let (haddr, h) = start_handler().await;
+        // A handler that takes 10 s per request.
+        let started = Arc::new(AtomicU64::new(0));
+        let finished = Arc::new(AtomicU64::new(0));
+        let (s2, f2) = (started.clone(), finished.clone());
+        let app = axum::Router::new().route(
+            "/slow",
+            axum::routing::post(move || {
+                let (s, f) = (s2.clone(), f2.clone());
+                async move {
+                    s.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_secs(10)).await;
+                    f.fetch_add(1, Ordering::SeqCst);
+                    axum::http::StatusCode::NO_CONTENT
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let saddr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        let extra = format!(
+            r#"
+[handlers.slow]
+url = "http://{saddr}/slow"
+secret = "{SECRET}"
+
+[[programs]]
+name = "slowprog"
+short_code = "12345"
+support = "slow@example.com"
+
+[[routes]]
+name = "slow"
+program = "slowprog"
+keyword = "SLOW"
+handler = "slow"
+"#
+        );
+        let router = start_router(&config_text(
+            sim.local_addr(),
+            haddr,
+            &dir.path().join("r.db"),
+            &extra,
+        ))
+        .await;
+        // More slow MOs than the slow handler's queue and concurrency take at once.
+        for i in 0..50 {
+            inject(&sim, &format!("SLOW {i}"), &format!("4477001{i:05}")).await;
+        }
+        eventually(10, "slow handler busy", || {
+            started.load(Ordering::SeqCst) > 0
+        })
+        .await;
+        // The bind still takes MOs at once, and the other handler still gets them.
+        for i in 0..5 {
+            inject(&sim, &format!("JOIN {i}"), &format!("4477002{i:05}")).await;
+        }
+        eventually(8, "fast handler served", || h.accepted().len() == 5).await;
+        assert_eq!(
+            finished.load(Ordering::SeqCst),
+            0,
+            "slow requests still running"
+        );
+        assert_eq!(router.store().stats().await.unwrap().mos, 55);
+        drop(router);
+        sim.shutdown().await;
+    };
+    tokio::time::timeout(Duration::from_secs(60), t)
+        .await
+        .unwrap();
+}
