@@ -1,7 +1,9 @@
 //! What the session drivers export through the `metrics` crate: requests and responses by
 //! command, direction and status, response latency, window in use, binds up, reconnects.
 //!
-//! Names (Prometheus style; every series also carries `bind`, the bind's label):
+//! Names (Prometheus style; every series but the bind counts
+//! `smpp_binds_up` and `smpp_bind_failures_total`, which add up over binds, also carries `bind`,
+//! the bind's label):
 //!
 //! | name | kind | labels |
 //! |---|---|---|
