@@ -192,7 +192,7 @@ impl App {
         let mt = MtService::start(MtParts {
             store: messages,
             optouts,
-            gate,
+            gate: gate.clone(),
             routes: Routes::from_config(&config),
             config: sections.mt.clone(),
             callback_keys,
@@ -217,11 +217,14 @@ impl App {
         }
         let service = match carriers.first() {
             Some(first) => Some(
-                crate::Service::start_with(
+                // One gate for both MT paths (API and MO replies): a STOP is ordered against
+                // every MT to that subscriber.
+                crate::Service::start_with_gate(
                     config.clone(),
                     store,
                     Arc::new(SharedBind(first.clone())),
                     mo_rx,
+                    gate,
                 )
                 .await?,
             ),

@@ -77,11 +77,22 @@ impl Service {
         carrier: Arc<dyn Carrier>,
         source: impl MoSource,
     ) -> Result<Service, ServiceError> {
+        Self::start_with_gate(config, store, carrier, source, ConsentGate::default()).await
+    }
+
+    /// Like [`start_with`](Self::start_with), sharing `gate` with other MT senders (the MT API),
+    /// so that an opt-out and any MT to the same subscriber are ordered whichever path sends it.
+    pub async fn start_with_gate(
+        config: Config,
+        store: Arc<dyn Store>,
+        carrier: Arc<dyn Carrier>,
+        source: impl MoSource,
+        gate: ConsentGate,
+    ) -> Result<Service, ServiceError> {
         let table = Arc::new(
             RoutingTable::build(&config).map_err(|e| ConfigError::Invalid(e.to_string()))?,
         );
         let config = Arc::new(config);
-        let gate = ConsentGate::default();
         let outbound = Arc::new(Outbound::new(
             config.clone(),
             store.clone(),
