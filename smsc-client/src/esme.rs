@@ -21,7 +21,7 @@ use crate::net::error::expect;
 use crate::net::link::Link;
 pub use crate::net::{Inbound, InboundRequest, RequestError, Responder};
 use crate::session::{
-    BindKind, CloseReason, FailReason, Password, Role, SendError, Session, SessionConfig,
+    BindKind, CloseReason, Event, FailReason, Password, Role, SendError, Session, SessionConfig,
 };
 use crate::tls::{TlsClientConfig, TlsError};
 
@@ -206,6 +206,13 @@ pub enum ConnectError {
     /// The session closed during the bind for another reason.
     #[error("the session closed during the bind: {0:?}")]
     Closed(CloseReason),
+    /// An `outbind` came with a `system_id` or password other than the expected ones; the
+    /// connection was closed without binding.
+    #[error("refused an outbind from system_id {system_id:?}: wrong system_id or password")]
+    OutbindRejected {
+        /// The `system_id` the MC sent.
+        system_id: String,
+    },
 }
 
 impl ConnectError {
@@ -213,6 +220,7 @@ impl ConnectError {
     pub fn is_temporary(&self) -> bool {
         match self {
             ConnectError::Config(_) | ConnectError::Tls(_) => false,
+            ConnectError::OutbindRejected { .. } => false,
             ConnectError::BindRejected(s) => s.is_temporary(),
             _ => true,
         }
@@ -232,6 +240,175 @@ impl EsmeClient {
         let span = tracing::info_span!("smpp", role = "esme", bind = %name);
         connect_in(config, name).instrument(span).await
     }
+
+    /// The ESME side of outbind (SMPP 5.0 §2.3.7, §4.1.1.9): accepts one connection on
+    /// `listener`, waits (up to `config.connect_timeout`) for the MC's `outbind`, checks its
+    /// `system_id` and password against `expect` when given, then binds over that connection
+    /// as `config` says (a receiver, usually) and returns the session like
+    /// [`connect`](Self::connect). `config`'s host and port are not used. Plain TCP.
+    pub async fn accept_outbind(
+        listener: &tokio::net::TcpListener,
+        config: EsmeConfig,
+        expect: Option<OutbindCredentials>,
+    ) -> Result<(Handle, Inbound), ConnectError> {
+        let name: Arc<str> = config.bind_name().into();
+        let span = tracing::info_span!("smpp", role = "esme", bind = %name, outbind = true);
+        outbind_in(listener, config, expect, name)
+            .instrument(span)
+            .await
+    }
+}
+
+/// The MC's credentials an ESME expects in an `outbind`. `Debug` output never shows the password.
+#[derive(Clone)]
+pub struct OutbindCredentials {
+    /// The MC's `system_id`.
+    pub system_id: String,
+    /// The MC's password.
+    pub password: String,
+}
+
+impl fmt::Debug for OutbindCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OutbindCredentials")
+            .field("system_id", &self.system_id)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+async fn outbind_in(
+    listener: &tokio::net::TcpListener,
+    config: EsmeConfig,
+    expect: Option<OutbindCredentials>,
+    name: Arc<str>,
+) -> Result<(Handle, Inbound), ConnectError> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let bind = config.bind_body()?;
+    let addr = listener
+        .local_addr()
+        .map_or_else(|_| "listener".to_owned(), |a| a.to_string());
+    let timeout = config.connect_timeout;
+    let deadline = tokio::time::Instant::now() + timeout;
+    let timed_out = || ConnectError::Timeout {
+        addr: addr.clone(),
+        timeout,
+    };
+    let io = |source| ConnectError::Io {
+        addr: addr.clone(),
+        source,
+    };
+    let (mut tcp, peer) = tokio::time::timeout_at(deadline, listener.accept())
+        .await
+        .map_err(|_| timed_out())?
+        .map_err(io)?;
+    let _ = tcp.set_nodelay(true);
+    tracing::debug!(?peer, "accepted a connection, waiting for outbind");
+
+    let mut session = Session::new(
+        Role::Esme,
+        config.session.clone(),
+        tokio::time::Instant::now().into_std(),
+    );
+    let mut buf = vec![0u8; 4096];
+    let (system_id, password) = 'outbind: loop {
+        // Whatever the core answers on its own (a generic_nack to garbage) goes out first.
+        while let Some(out) = session.poll_transmit() {
+            tcp.write_all(&out).await.map_err(io)?;
+        }
+        while let Some(event) = session.poll_event() {
+            match event {
+                Event::OutbindReceived {
+                    system_id,
+                    password,
+                } => break 'outbind (system_id, password),
+                Event::Closed { reason } => return Err(ConnectError::Closed(reason)),
+                _ => {}
+            }
+        }
+        let n = tokio::time::timeout_at(deadline, tcp.read(&mut buf))
+            .await
+            .map_err(|_| timed_out())?
+            .map_err(io)?;
+        if n == 0 {
+            return Err(ConnectError::Closed(CloseReason::Disconnected));
+        }
+        session.handle_input(tokio::time::Instant::now().into_std(), &buf[..n]);
+    };
+    let system_id = String::from_utf8_lossy(system_id.as_bytes()).into_owned();
+    if let Some(expect) = &expect {
+        if expect.system_id != system_id || !password.matches(expect.password.as_bytes()) {
+            tracing::warn!(%system_id, "outbind refused: wrong system_id or password");
+            return Err(ConnectError::OutbindRejected { system_id });
+        }
+    }
+    tracing::debug!(%system_id, "outbind received, binding");
+    let now = tokio::time::Instant::now().into_std();
+    session
+        .bind(now, config.bind_kind, bind)
+        .map_err(bind_send_error)?;
+    run_bind(session, name, &config, tcp).await
+}
+
+fn bind_send_error(e: SendError) -> ConnectError {
+    match e {
+        SendError::Encode(e) => ConnectError::Config(ConfigError::Field {
+            field: "bind",
+            reason: e.to_string(),
+        }),
+        _ => ConnectError::Closed(CloseReason::Local),
+    }
+}
+
+/// Runs a session whose bind is queued on `stream` and waits for the bind's outcome.
+async fn run_bind<S>(
+    session: Session,
+    name: Arc<str>,
+    config: &EsmeConfig,
+    stream: S,
+) -> Result<(Handle, Inbound), ConnectError>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + 'static,
+{
+    let (bound_tx, bound_rx) = tokio::sync::oneshot::channel();
+    let (driver, link, inbound) = Driver::new(
+        session,
+        name,
+        Phase::Esme {
+            bound: Some(bound_tx),
+        },
+    );
+    tokio::spawn(driver.run(stream).instrument(tracing::Span::current()));
+    bound_handle(bound_rx, link, inbound, config).await
+}
+
+async fn bound_handle(
+    bound_rx: tokio::sync::oneshot::Receiver<Result<crate::net::driver::EsmeBound, CloseReason>>,
+    link: Link,
+    inbound: Inbound,
+    config: &EsmeConfig,
+) -> Result<(Handle, Inbound), ConnectError> {
+    let bound = match bound_rx.await {
+        Ok(Ok(bound)) => bound,
+        Ok(Err(CloseReason::BindRejected(status))) => {
+            return Err(ConnectError::BindRejected(status));
+        }
+        Ok(Err(CloseReason::BindFailed(reason))) => return Err(ConnectError::BindFailed(reason)),
+        Ok(Err(reason)) => return Err(ConnectError::Closed(reason)),
+        Err(_) => return Err(ConnectError::Closed(CloseReason::Disconnected)),
+    };
+    Ok((
+        Handle {
+            link,
+            info: Arc::new(BoundInfo {
+                kind: bound.kind,
+                peer_system_id: bound.peer_system_id,
+                peer_interface_version: bound.peer_interface_version,
+                name: config.bind_name(),
+            }),
+        },
+        inbound,
+    ))
 }
 
 async fn connect_in(config: EsmeConfig, name: Arc<str>) -> Result<(Handle, Inbound), ConnectError> {
@@ -263,26 +440,9 @@ async fn connect_in(config: EsmeConfig, name: Arc<str>) -> Result<(Handle, Inbou
     let mut session = Session::new(Role::Esme, config.session.clone(), now);
     session
         .bind(now, config.bind_kind, bind)
-        .map_err(|e| match e {
-            SendError::Encode(e) => ConnectError::Config(ConfigError::Field {
-                field: "bind",
-                reason: e.to_string(),
-            }),
-            _ => ConnectError::Closed(CloseReason::Local),
-        })?;
-    let (bound_tx, bound_rx) = tokio::sync::oneshot::channel();
-    let (driver, link, inbound) = Driver::new(
-        session,
-        name,
-        Phase::Esme {
-            bound: Some(bound_tx),
-        },
-    );
-    let span = tracing::Span::current();
+        .map_err(bind_send_error)?;
     match tls {
-        None => {
-            tokio::spawn(driver.run(tcp).instrument(span));
-        }
+        None => run_bind(session, name, &config, tcp).await,
         Some((tls, server_name)) => {
             let connector = tokio_rustls::TlsConnector::from(tls);
             let stream = tokio::time::timeout(timeout, connector.connect(server_name, tcp))
@@ -293,30 +453,9 @@ async fn connect_in(config: EsmeConfig, name: Arc<str>) -> Result<(Handle, Inbou
                     source,
                 })?;
             tracing::debug!("TLS established");
-            tokio::spawn(driver.run(stream).instrument(span));
+            run_bind(session, name, &config, stream).await
         }
     }
-    let bound = match bound_rx.await {
-        Ok(Ok(bound)) => bound,
-        Ok(Err(CloseReason::BindRejected(status))) => {
-            return Err(ConnectError::BindRejected(status));
-        }
-        Ok(Err(CloseReason::BindFailed(reason))) => return Err(ConnectError::BindFailed(reason)),
-        Ok(Err(reason)) => return Err(ConnectError::Closed(reason)),
-        Err(_) => return Err(ConnectError::Closed(CloseReason::Disconnected)),
-    };
-    Ok((
-        Handle {
-            link,
-            info: Arc::new(BoundInfo {
-                kind: bound.kind,
-                peer_system_id: bound.peer_system_id,
-                peer_interface_version: bound.peer_interface_version,
-                name: config.bind_name(),
-            }),
-        },
-        inbound,
-    ))
 }
 
 /// What the bind established.
