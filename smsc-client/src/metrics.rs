@@ -16,6 +16,12 @@
 //! | `smpp_binds_up` | gauge | `role` (`esme` / `smsc`) |
 //! | `smpp_bind_failures_total` | counter | `role`, `status` |
 //! | `smpp_reconnects_total` | counter | |
+//! | `smpp_pdus_total` | counter | `command`, `direction`: every PDU, those the session core answers by itself (bind, enquire_link, unbind, generic_nack, queue-full and bind-state refusals) included |
+//! | `smpp_session_rejections_total` | counter | `reason` (`decode_error`, `bind_state`, `queue_full`, `unmatched_response`, `late_response`) |
+//!
+//! The last two come from the session core's [`SessionStats`](crate::session::SessionStats),
+//! exported as deltas at most once a second while the session is busy, on its timers, and when
+//! it ends, so the per-PDU path stays as it is.
 //!
 //! Without an installed recorder every call is a no-op. Handles are cached per
 //! (command, direction, status) so the hot path does one small hash lookup, no allocation.
@@ -27,7 +33,7 @@ use std::time::Duration;
 use metrics::{Counter, Gauge, Histogram, counter, gauge, histogram};
 use smpp_codec::{CommandId, CommandStatus};
 
-use crate::session::{FailReason, Role};
+use crate::session::{CommandCounts, FailReason, Role, SessionStats};
 
 /// Which way a PDU went.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -69,6 +75,9 @@ pub(crate) struct SessionMetrics {
     window: Gauge,
     inbound: Gauge,
     up: bool,
+    /// The core's counters as last exported.
+    exported: SessionStats,
+    pdus: HashMap<(CommandId, Direction), Counter>,
 }
 
 impl SessionMetrics {
@@ -82,6 +91,64 @@ impl SessionMetrics {
             responses: HashMap::new(),
             latency: HashMap::new(),
             up: false,
+            exported: SessionStats::default(),
+            pdus: HashMap::new(),
+        }
+    }
+
+    /// Exports what the session core counted since the last call (see the module docs).
+    pub(crate) fn session_totals(&mut self, stats: &SessionStats) {
+        let last = std::mem::replace(&mut self.exported, stats.clone());
+        let pairs: [(&CommandCounts, &CommandCounts, Direction); 4] = [
+            (
+                &stats.requests_received,
+                &last.requests_received,
+                Direction::In,
+            ),
+            (
+                &stats.responses_received,
+                &last.responses_received,
+                Direction::In,
+            ),
+            (&stats.requests_sent, &last.requests_sent, Direction::Out),
+            (&stats.responses_sent, &last.responses_sent, Direction::Out),
+        ];
+        for (now, before, dir) in pairs {
+            for (command, n) in now.iter() {
+                let delta = n - before.get(command);
+                if delta == 0 {
+                    continue;
+                }
+                let bind = &self.bind;
+                self.pdus
+                    .entry((command, dir))
+                    .or_insert_with(|| {
+                        counter!("smpp_pdus_total", "bind" => bind.clone(), "command" => command.name(), "direction" => dir.as_str())
+                    })
+                    .increment(delta);
+            }
+        }
+        let rejections = [
+            ("decode_error", stats.decode_errors - last.decode_errors),
+            (
+                "bind_state",
+                stats.rejected_bind_state - last.rejected_bind_state,
+            ),
+            (
+                "queue_full",
+                stats.rejected_queue_full - last.rejected_queue_full,
+            ),
+            (
+                "unmatched_response",
+                stats.unmatched_responses - last.unmatched_responses,
+            ),
+            ("late_response", stats.late_responses - last.late_responses),
+        ];
+        for (reason, delta) in rejections {
+            if delta > 0 {
+                counter!("smpp_session_rejections_total", "bind" => self.bind.clone(), "reason" => reason)
+                    .increment(delta);
+            }
         }
     }
 
@@ -92,6 +159,7 @@ impl SessionMetrics {
         self.requests.clear();
         self.responses.clear();
         self.latency.clear();
+        self.pdus.clear();
         self.bind = bind;
     }
 

@@ -451,7 +451,39 @@ fn deliveries_and_a_full_inbound_queue_count_on_both_ends() {
             &[sm[0], ("command", "deliver_sm")],
         );
         assert_eq!(lat.len(), 3, "{lat:?}");
+
+        // What the session cores did by themselves (an enquire_link answered by the SMSC
+        // side's core, the queue-full refusal, the unbind handshake) shows in the core's totals,
+        // exported when the sessions end.
+        handle.enquire_link().await.unwrap();
         handle.unbind().await.unwrap();
+        let pdus = |m: &Metrics, bind: (&'static str, &str), command: &'static str, dir| {
+            m.counter(
+                "smpp_pdus_total",
+                &[bind, ("command", command), ("direction", dir)],
+            )
+        };
+        let m = until(&snap, "the core totals of both ends", |m| {
+            pdus(m, sm[0], "unbind_resp", "out") == 1 && pdus(m, esme[0], "unbind_resp", "in") == 1
+        })
+        .await;
+        assert_eq!(pdus(&m, sm[0], "enquire_link", "in"), 1);
+        assert_eq!(pdus(&m, sm[0], "enquire_link_resp", "out"), 1);
+        assert_eq!(pdus(&m, esme[0], "enquire_link_resp", "in"), 1);
+        assert_eq!(
+            pdus(&m, esme[0], "deliver_sm", "in"),
+            3,
+            "the refused one too"
+        );
+        assert_eq!(pdus(&m, esme[0], "deliver_sm_resp", "out"), 3);
+        assert_eq!(pdus(&m, esme[0], "unbind", "out"), 1);
+        assert_eq!(
+            m.counter(
+                "smpp_session_rejections_total",
+                &[esme[0], ("reason", "queue_full")]
+            ),
+            1
+        );
     });
 }
 

@@ -30,6 +30,8 @@ const COMMAND_BATCH: usize = 256;
 const ALERT_SLACK: usize = 16;
 /// How long a closing session may spend writing its last PDUs (e.g. an `unbind_resp`).
 const LINGER: Duration = Duration::from_secs(5);
+/// How often, at most, the session core's counters are exported to `metrics` while busy.
+const TOTALS_EVERY: Duration = Duration::from_secs(1);
 
 /// What handles and responders ask the driver to do.
 pub(crate) enum Command {
@@ -181,6 +183,7 @@ impl Driver {
         let mut out = Bytes::new();
         let mut unflushed = false;
         let mut reading = true;
+        let mut next_totals = now() + TOTALS_EVERY;
         loop {
             self.drain_events();
             if self.session.is_closed() {
@@ -215,6 +218,10 @@ impl Driver {
             };
             std::mem::swap(self.session.input_buffer(), &mut rbuf);
             let now = now();
+            if now >= next_totals || matches!(wake, Wake::Timer) {
+                self.metrics.session_totals(self.session.stats());
+                next_totals = now + TOTALS_EVERY;
+            }
             match wake {
                 Wake::Read(Ok(0)) => {
                     tracing::debug!("connection closed by the peer");
@@ -248,6 +255,7 @@ impl Driver {
                 Wake::InboundClosed => self.abandon(now),
             }
         }
+        self.metrics.session_totals(self.session.stats());
         self.window.close();
         // Requests still queued for this task were never sent: say so, so they can be retried
         // elsewhere without being marked as possible duplicates.
