@@ -339,40 +339,12 @@ pub async fn run(args: &SendArgs, diag: &mut dyn Write) -> anyhow::Result<SendRe
             }
         }
     }
-    let elapsed = start.elapsed().as_secs_f64();
-    report.msgs_per_s = if elapsed > 0.0 {
-        report.sent as f64 / elapsed
-    } else {
-        0.0
-    };
-    latencies.sort_unstable();
-    report.p50_ms = percentile_ms(&latencies, 50.0);
-    report.p99_ms = percentile_ms(&latencies, 99.0);
+    report.finish_timing(start, &mut latencies);
 
     if wait && !ids.is_empty() {
         let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(args.wait_receipts);
-        loop {
-            let notified = notify.notified();
-            let have = {
-                let seen = seen.lock().unwrap_or_else(|e| e.into_inner());
-                ids.iter().filter(|id| seen.contains_key(*id)).count()
-            };
-            if have == ids.len() {
-                break;
-            }
-            tokio::select! {
-                _ = notified => {}
-                _ = tokio::time::sleep_until(deadline) => break,
-                // The bind went away: nothing more will come.
-                _ = handle.closed() => break,
-            }
-        }
-        let seen = seen.lock().unwrap_or_else(|e| e.into_inner());
-        for id in &ids {
-            if let Some(state) = seen.get(id) {
-                *report.receipts.entry(state.clone()).or_insert(0) += 1;
-            }
-        }
+        // The bind going away ends the wait too: nothing more will come.
+        count_receipts(&seen, &notify, &ids, deadline, handle.closed(), &mut report).await;
     }
 
     if handle.close_reason().is_none()
@@ -489,46 +461,74 @@ async fn run_pool(args: &SendArgs, path: &std::path::Path) -> anyhow::Result<Sen
             *report.failed.entry(pool_failure_name(f)).or_insert(0) += lost;
         }
     }
-    let elapsed = start.elapsed().as_secs_f64();
-    report.msgs_per_s = if elapsed > 0.0 {
-        report.sent as f64 / elapsed
-    } else {
-        0.0
-    };
-    latencies.sort_unstable();
-    report.p50_ms = percentile_ms(&latencies, 50.0);
-    report.p99_ms = percentile_ms(&latencies, 99.0);
+    report.finish_timing(start, &mut latencies);
 
     if wait && !accepted_parts.is_empty() {
         let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(args.wait_receipts);
-        loop {
-            let notified = notify.notified();
-            let have = {
-                let seen = seen.lock().unwrap_or_else(|e| e.into_inner());
-                accepted_parts
-                    .iter()
-                    .filter(|k| seen.contains_key(*k))
-                    .count()
-            };
-            if have == accepted_parts.len() {
-                break;
-            }
-            tokio::select! {
-                _ = notified => {}
-                _ = tokio::time::sleep_until(deadline) => break,
-            }
-        }
-        let seen = seen.lock().unwrap_or_else(|e| e.into_inner());
-        for k in &accepted_parts {
-            if let Some(state) = seen.get(k) {
-                *report.receipts.entry(state.clone()).or_insert(0) += 1;
-            }
-        }
+        let never = std::future::pending::<()>();
+        count_receipts(
+            &seen,
+            &notify,
+            &accepted_parts,
+            deadline,
+            never,
+            &mut report,
+        )
+        .await;
     }
     pool.shutdown().await;
     drop(pool);
     let _ = tokio::time::timeout(Duration::from_secs(1), collector).await;
     Ok(report)
+}
+
+impl SendReport {
+    /// Fills the rate and the latency percentiles once the submits are done.
+    fn finish_timing(&mut self, start: Instant, latencies: &mut [Duration]) {
+        let elapsed = start.elapsed().as_secs_f64();
+        self.msgs_per_s = if elapsed > 0.0 {
+            self.sent as f64 / elapsed
+        } else {
+            0.0
+        };
+        latencies.sort_unstable();
+        self.p50_ms = percentile_ms(latencies, 50.0);
+        self.p99_ms = percentile_ms(latencies, 99.0);
+    }
+}
+
+/// Waits until every key has a receipt in `seen` (woken by `notify`), the deadline passes, or
+/// `stop` completes; then counts the receipts seen by state.
+async fn count_receipts<K: Eq + std::hash::Hash, S: std::future::Future>(
+    seen: &Mutex<HashMap<K, String>>,
+    notify: &Notify,
+    keys: &[K],
+    deadline: tokio::time::Instant,
+    stop: S,
+    report: &mut SendReport,
+) {
+    tokio::pin!(stop);
+    loop {
+        let notified = notify.notified();
+        let have = {
+            let seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+            keys.iter().filter(|k| seen.contains_key(*k)).count()
+        };
+        if have == keys.len() {
+            break;
+        }
+        tokio::select! {
+            _ = notified => {}
+            _ = tokio::time::sleep_until(deadline) => break,
+            _ = &mut stop => break,
+        }
+    }
+    let seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+    for k in keys {
+        if let Some(state) = seen.get(k) {
+            *report.receipts.entry(state.clone()).or_insert(0) += 1;
+        }
+    }
 }
 
 #[cfg(test)]
