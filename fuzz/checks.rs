@@ -68,7 +68,9 @@ const CHUNKS: [usize; 8] = [1, 3, 16, 2, 5, 64, 7, 15];
 pub fn decode(data: &[u8]) {
     let frame = Bytes::copy_from_slice(data);
     for opts in &ALL_OPTIONS {
-        check_result(&Pdu::decode_with(&frame, opts), Some(data));
+        let owned = Pdu::decode_with(&frame, opts);
+        check_result(&owned, Some(data));
+        check_borrowed_agrees(&owned, Pdu::decode_borrowed_with(data, opts));
     }
     if let Ok(pdu) = Pdu::decode_with(&frame, &LENIENT) {
         let _ = format!("{pdu:?}");
@@ -205,6 +207,32 @@ enum Outcome {
 }
 
 /// Checks one decode result; `frame` is the input when it was decoded as one whole frame.
+/// The borrowed decode ([`Pdu::decode_borrowed_with`]) must give what the owned one gives: the
+/// same error, or a PDU with the same fields (their `Debug` text does not depend on the storage)
+/// that encodes to the same octets (or fails to encode the same way).
+fn check_borrowed_agrees(
+    owned: &Result<Pdu, DecodeError>,
+    borrowed: Result<Pdu<&[u8]>, DecodeError>,
+) {
+    match (owned, borrowed) {
+        (Ok(o), Ok(b)) => {
+            assert_eq!(
+                format!("{o:?}"),
+                format!("{b:?}"),
+                "borrowed decode differs"
+            );
+            assert_eq!(
+                o.encode(),
+                b.encode(),
+                "borrowed decode encodes differently"
+            );
+            assert_eq!(o.encoded_len(), b.encoded_len());
+        }
+        (Err(o), Err(b)) => assert_eq!(o, &b, "borrowed decode fails differently"),
+        (o, b) => panic!("owned decode gave {o:?}, borrowed decode gave {b:?}"),
+    }
+}
+
 fn check_result(result: &Result<Pdu, DecodeError>, frame: Option<&[u8]>) {
     match result {
         Ok(pdu) => check_pdu(pdu, frame),

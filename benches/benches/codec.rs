@@ -9,7 +9,9 @@
 //! Run: `cargo bench -p smpp-benches --bench codec` (add `-- decode/` to filter).
 //!
 //! What is timed, per library, each with its own normal API:
-//! - decode, ours: `Pdu::decode(&frame)` on a `Bytes` holding the whole PDU.
+//! - decode, ours: `Pdu::decode(&frame)` on a `Bytes` holding the whole PDU (an owned PDU whose
+//!   fields are `Bytes` views of the frame), and `Pdu::decode_borrowed(&[u8])` (`smpp-codec-borrowed`:
+//!   the same decode, fields borrowed as `&[u8]`, no reference counting).
 //! - decode, rusmpp: `tokio_util::codec::Decoder::decode(&mut CommandCodec, &mut BytesMut)`, the
 //!   way `Framed` drives it. It consumes its input, so each iteration gets a fresh `BytesMut`
 //!   holding the frame, made outside the timing ([`rusmpp_read_buffer`]).
@@ -66,6 +68,9 @@ fn bench_pdu<T: Clone>(
     let mut group = c.benchmark_group(format!("decode/{name}"));
     group.bench_function("smpp-codec", |b| {
         b.iter(|| Pdu::decode(black_box(&frame)).unwrap())
+    });
+    group.bench_function("smpp-codec-borrowed", |b| {
+        b.iter(|| Pdu::decode_borrowed(black_box(wire)).unwrap())
     });
     group.bench_function("rusmpp", |b| {
         let mut codec = CommandCodec::new();
@@ -177,6 +182,11 @@ fn submit_sm_size(c: &mut Criterion) {
             BenchmarkId::new("smpp-codec", octets),
             &frame,
             |b, frame| b.iter(|| Pdu::decode(black_box(frame)).unwrap()),
+        );
+        group.bench_with_input(
+            BenchmarkId::new("smpp-codec-borrowed", octets),
+            &frame,
+            |b, frame| b.iter(|| Pdu::decode_borrowed(black_box(&frame[..])).unwrap()),
         );
     }
     group.finish();

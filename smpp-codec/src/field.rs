@@ -66,6 +66,45 @@ impl DecodeOptions {
     }
 }
 
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for bytes::Bytes {}
+    impl Sealed for &[u8] {}
+}
+
+/// Where a decoded PDU's strings, payloads and TLVs live: [`Bytes`] views of a shared frame
+/// (owned PDUs, the default: one reference count per view, `'static`, `Send`), or `&[u8]`
+/// borrows of the caller's buffer ([`Pdu::decode_borrowed`](crate::Pdu::decode_borrowed): no
+/// reference counting at all, for receive loops that look at a PDU and let it go). Either way
+/// nothing is copied.
+pub trait Storage:
+    sealed::Sealed + AsRef<[u8]> + Clone + Default + PartialEq + Eq + std::hash::Hash + fmt::Debug
+{
+    /// A view of `sub`, which lies within `frame`.
+    fn view(frame: &Self, sub: &[u8]) -> Self;
+}
+
+impl Storage for Bytes {
+    #[inline(always)]
+    fn view(frame: &Bytes, sub: &[u8]) -> Bytes {
+        if sub.is_empty() {
+            Bytes::new()
+        } else {
+            // `sub` always lies within the frame: every slice the reader hands out is cut from it.
+            let start = sub.as_ptr() as usize - frame.as_ptr() as usize;
+            frame.slice(start..start + sub.len())
+        }
+    }
+}
+
+impl<'a> Storage for &'a [u8] {
+    #[inline(always)]
+    fn view(frame: &&'a [u8], sub: &[u8]) -> &'a [u8] {
+        let start = sub.as_ptr() as usize - frame.as_ptr() as usize;
+        &frame[start..start + sub.len()]
+    }
+}
+
 /// A body field failed to decode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FieldError {
@@ -78,8 +117,8 @@ pub struct FieldError {
 }
 
 /// A cursor over one frame's body that hands out zero-copy views of the frame.
-pub struct Reader<'a> {
-    frame: &'a Bytes,
+pub struct Reader<'a, B: Storage = Bytes> {
+    frame: &'a B,
     rest: &'a [u8],
     /// Decoding options.
     pub opts: &'a DecodeOptions,
@@ -93,9 +132,9 @@ fn take_parser(n: usize) -> impl Fn(&[u8]) -> IResult<&[u8], &[u8]> {
     move |input| nom::bytes::complete::take(n).parse(input)
 }
 
-impl<'a> Reader<'a> {
+impl<'a, B: Storage> Reader<'a, B> {
     /// A reader over `body`, which must be a sub-slice of `frame`.
-    pub fn new(frame: &'a Bytes, body: &'a [u8], opts: &'a DecodeOptions) -> Self {
+    pub fn new(frame: &'a B, body: &'a [u8], opts: &'a DecodeOptions) -> Self {
         Reader {
             frame,
             rest: body,
@@ -110,14 +149,8 @@ impl<'a> Reader<'a> {
 
     /// A zero-copy view of `sub`, a slice of the frame.
     #[inline(always)]
-    fn view(&self, sub: &[u8]) -> Bytes {
-        if sub.is_empty() {
-            Bytes::new()
-        } else {
-            // `sub` always lies within the frame: every slice the reader hands out is cut from it.
-            let start = sub.as_ptr() as usize - self.frame.as_ptr() as usize;
-            self.frame.slice(start..start + sub.len())
-        }
+    fn view(&self, sub: &[u8]) -> B {
+        B::view(self.frame, sub)
     }
 
     /// One octet.
@@ -158,7 +191,7 @@ impl<'a> Reader<'a> {
 
     /// `n` octets, as a view.
     #[inline(always)]
-    pub fn octets(&mut self, n: usize, field: &'static str) -> Result<Bytes, FieldError> {
+    pub fn octets(&mut self, n: usize, field: &'static str) -> Result<B, FieldError> {
         match take_parser(n)(self.rest) {
             Ok((rest, v)) => {
                 self.rest = rest;
@@ -176,7 +209,7 @@ impl<'a> Reader<'a> {
         max: usize,
         field: &'static str,
         status: CommandStatus,
-    ) -> Result<Bytes, FieldError> {
+    ) -> Result<B, FieldError> {
         if self.rest.is_empty() {
             return Err(truncated(field));
         }
@@ -204,7 +237,7 @@ impl<'a> Reader<'a> {
 
     /// The rest of the body, consumed, as a view.
     #[inline(always)]
-    pub fn rest(&mut self) -> Bytes {
+    pub fn rest(&mut self) -> B {
         let r = self.rest;
         self.rest = &[];
         self.view(r)
@@ -332,11 +365,11 @@ impl<'a> Writer<'a> {
     }
 }
 
-/// A field kind: how it is decoded, measured, encoded, checked and visited.
-pub trait Field: Sized {
+/// A field kind: how it is decoded, measured, encoded and checked, for either [`Storage`].
+pub trait Field<B: Storage = Bytes>: Sized {
     /// Decodes the field.
     fn decode(
-        r: &mut Reader<'_>,
+        r: &mut Reader<'_, B>,
         name: &'static str,
         status: CommandStatus,
     ) -> Result<Self, FieldError>;
@@ -352,16 +385,21 @@ pub trait Field: Sized {
         self.check(name)?;
         Ok(self.encoded_len())
     }
+}
+
+/// The by-name side of a field of an owned PDU: reported to a [`FieldVisitor`] and built from a
+/// [`FieldSource`] (what `smpp decode` / `smpp encode` use).
+pub trait NamedField: Sized {
     /// Reports the field to a visitor.
     fn visit(&self, name: &'static str, v: &mut dyn FieldVisitor);
     /// Builds the field from a source.
     fn from_source(name: &'static str, s: &mut dyn FieldSource) -> Result<Self, EncodeError>;
 }
 
-impl Field for u8 {
+impl<B: Storage> Field<B> for u8 {
     #[inline(always)]
     fn decode(
-        r: &mut Reader<'_>,
+        r: &mut Reader<'_, B>,
         name: &'static str,
         _status: CommandStatus,
     ) -> Result<Self, FieldError> {
@@ -378,6 +416,9 @@ impl Field for u8 {
     fn check(&self, _: &'static str) -> Result<(), EncodeError> {
         Ok(())
     }
+}
+
+impl NamedField for u8 {
     fn visit(&self, name: &'static str, v: &mut dyn FieldVisitor) {
         v.integer(name, u32::from(*self))
     }
@@ -390,10 +431,10 @@ impl Field for u8 {
     }
 }
 
-impl Field for u32 {
+impl<B: Storage> Field<B> for u32 {
     #[inline(always)]
     fn decode(
-        r: &mut Reader<'_>,
+        r: &mut Reader<'_, B>,
         name: &'static str,
         _status: CommandStatus,
     ) -> Result<Self, FieldError> {
@@ -410,6 +451,9 @@ impl Field for u32 {
     fn check(&self, _: &'static str) -> Result<(), EncodeError> {
         Ok(())
     }
+}
+
+impl NamedField for u32 {
     fn visit(&self, name: &'static str, v: &mut dyn FieldVisitor) {
         v.integer(name, *self)
     }
@@ -431,7 +475,34 @@ pub(crate) fn field_err(name: &str, message: String) -> EncodeError {
 /// interior NULs and over-long values; a leniently decoded over-long value is kept, and
 /// `encode` refuses it.
 #[derive(Clone, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
-pub struct COctetString<const MAX: usize>(Bytes);
+pub struct COctetString<const MAX: usize, B: Storage = Bytes>(B);
+
+impl<const MAX: usize, B: Storage> COctetString<MAX, B> {
+    /// The octets, without NUL.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.0.as_ref()
+    }
+
+    /// As UTF-8 text, when it is.
+    pub fn to_str(&self) -> Result<&str, std::str::Utf8Error> {
+        std::str::from_utf8(self.as_bytes())
+    }
+
+    /// Length without the NUL.
+    pub fn len(&self) -> usize {
+        self.as_bytes().len()
+    }
+
+    /// `true` when empty (the NULL value).
+    pub fn is_empty(&self) -> bool {
+        self.as_bytes().is_empty()
+    }
+
+    /// The underlying view.
+    pub fn storage(&self) -> &B {
+        &self.0
+    }
+}
 
 impl<const MAX: usize> COctetString<MAX> {
     /// The maximum size on the wire, NUL included.
@@ -460,33 +531,13 @@ impl<const MAX: usize> COctetString<MAX> {
             return Err(EncodeError::InteriorNul { field: name });
         }
         let s = COctetString(value);
-        s.check(name)?;
+        Field::<Bytes>::check(&s, name)?;
         Ok(s)
-    }
-
-    /// The octets, without NUL.
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.0
     }
 
     /// The octets as a shared view.
     pub fn to_bytes(&self) -> Bytes {
         self.0.clone()
-    }
-
-    /// As UTF-8 text, when it is.
-    pub fn to_str(&self) -> Result<&str, std::str::Utf8Error> {
-        std::str::from_utf8(&self.0)
-    }
-
-    /// Length without the NUL.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// `true` when empty (the NULL value).
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
     }
 }
 
@@ -504,28 +555,28 @@ impl<const MAX: usize> TryFrom<String> for COctetString<MAX> {
     }
 }
 
-impl<const MAX: usize> fmt::Debug for COctetString<MAX> {
+impl<const MAX: usize, B: Storage> fmt::Debug for COctetString<MAX, B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}", String::from_utf8_lossy(&self.0))
+        write!(f, "{:?}", String::from_utf8_lossy(self.as_bytes()))
     }
 }
 
-impl<const MAX: usize> fmt::Display for COctetString<MAX> {
+impl<const MAX: usize, B: Storage> fmt::Display for COctetString<MAX, B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&String::from_utf8_lossy(&self.0))
+        f.write_str(&String::from_utf8_lossy(self.as_bytes()))
     }
 }
 
-impl<const MAX: usize> PartialEq<&str> for COctetString<MAX> {
+impl<const MAX: usize, B: Storage> PartialEq<&str> for COctetString<MAX, B> {
     fn eq(&self, other: &&str) -> bool {
-        self.0 == other.as_bytes()
+        self.as_bytes() == other.as_bytes()
     }
 }
 
-impl<const MAX: usize> Field for COctetString<MAX> {
+impl<const MAX: usize, B: Storage> Field<B> for COctetString<MAX, B> {
     #[inline(always)]
     fn decode(
-        r: &mut Reader<'_>,
+        r: &mut Reader<'_, B>,
         name: &'static str,
         status: CommandStatus,
     ) -> Result<Self, FieldError> {
@@ -533,34 +584,37 @@ impl<const MAX: usize> Field for COctetString<MAX> {
     }
     #[inline(always)]
     fn encoded_len(&self) -> usize {
-        self.0.len() + 1
+        self.len() + 1
     }
     #[inline(always)]
     fn encode(&self, buf: &mut Writer<'_>) {
-        buf.cstr(&self.0);
+        buf.cstr(self.as_bytes());
     }
     #[inline(always)]
     fn checked_len(&self, name: &'static str) -> Result<usize, EncodeError> {
-        let n = self.0.len() + 1;
+        let n = self.len() + 1;
         if n > MAX {
             return Err(EncodeError::TooLong {
                 field: name,
-                len: self.0.len(),
+                len: self.len(),
                 max: MAX,
             });
         }
         Ok(n)
     }
     fn check(&self, name: &'static str) -> Result<(), EncodeError> {
-        if self.0.len() + 1 > MAX {
+        if self.len() + 1 > MAX {
             return Err(EncodeError::TooLong {
                 field: name,
-                len: self.0.len(),
+                len: self.len(),
                 max: MAX,
             });
         }
         Ok(())
     }
+}
+
+impl<const MAX: usize> NamedField for COctetString<MAX> {
     fn visit(&self, name: &'static str, v: &mut dyn FieldVisitor) {
         v.cstr(name, &self.0)
     }
@@ -572,7 +626,7 @@ impl<const MAX: usize> Field for COctetString<MAX> {
 /// An absolute or relative time (SMPP 5.0 §4.7.23.4): a C-octet string that is empty or
 /// exactly 16 characters (`YYMMDDhhmmsstnnp`).
 #[derive(Clone, PartialEq, Eq, Hash, Default, Debug)]
-pub struct SmppTime(pub COctetString<17>);
+pub struct SmppTime<B: Storage = Bytes>(pub COctetString<17, B>);
 
 impl SmppTime {
     /// The NULL time (use the MC's default).
@@ -583,23 +637,24 @@ impl SmppTime {
     /// A time from its 16-character text, checked.
     pub fn new(s: &str) -> Result<Self, EncodeError> {
         let t = SmppTime(COctetString::try_from(s)?);
-        t.check("time")?;
+        Field::<Bytes>::check(&t, "time")?;
         Ok(t)
     }
 }
 
-impl Field for SmppTime {
+impl<B: Storage> Field<B> for SmppTime<B> {
     #[inline(always)]
     fn decode(
-        r: &mut Reader<'_>,
+        r: &mut Reader<'_, B>,
         name: &'static str,
         status: CommandStatus,
     ) -> Result<Self, FieldError> {
         let s = r.cstr(17, name, status)?;
-        if r.opts.strict && !(s.is_empty() || s.len() == 16) {
+        let len = s.as_ref().len();
+        if r.opts.strict && !(len == 0 || len == 16) {
             return Err(FieldError {
                 field: name,
-                reason: BodyErrorKind::BadTimeLength { len: s.len() },
+                reason: BodyErrorKind::BadTimeLength { len },
                 status,
             });
         }
@@ -621,6 +676,9 @@ impl Field for SmppTime {
         }
         Ok(())
     }
+}
+
+impl NamedField for SmppTime {
     fn visit(&self, name: &'static str, v: &mut dyn FieldVisitor) {
         self.0.visit(name, v)
     }
@@ -629,64 +687,74 @@ impl Field for SmppTime {
             s.cstr(name)?.unwrap_or_default(),
             name,
         )?);
-        t.check(name)?;
+        Field::<Bytes>::check(&t, name)?;
         Ok(t)
     }
 }
 
 /// `sm_length` followed by `short_message` (SMPP 5.0 §4.7.27, §4.7.28): at most 254 octets.
 #[derive(Clone, PartialEq, Eq, Hash, Default)]
-pub struct ShortMessage(Bytes);
+pub struct ShortMessage<B: Storage = Bytes>(B);
+
+/// Largest `short_message` in octets (§4.7.28).
+const SHORT_MESSAGE_MAX: usize = 254;
+
+impl<B: Storage> ShortMessage<B> {
+    /// The octets.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.0.as_ref()
+    }
+
+    /// Length in octets.
+    pub fn len(&self) -> usize {
+        self.as_bytes().len()
+    }
+
+    /// `true` when empty (`sm_length` 0).
+    pub fn is_empty(&self) -> bool {
+        self.as_bytes().is_empty()
+    }
+
+    /// The underlying view.
+    pub fn storage(&self) -> &B {
+        &self.0
+    }
+}
 
 impl ShortMessage {
     /// Largest `short_message` in octets.
-    pub const MAX: usize = 254;
+    pub const MAX: usize = SHORT_MESSAGE_MAX;
 
     /// A short message, checked against the 254-octet maximum.
     pub fn new(value: impl Into<Bytes>) -> Result<Self, EncodeError> {
         let m = ShortMessage(value.into());
-        m.check("short_message")?;
+        Field::<Bytes>::check(&m, "short_message")?;
         Ok(m)
-    }
-
-    /// The octets.
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.0
     }
 
     /// The octets as a shared view.
     pub fn to_bytes(&self) -> Bytes {
         self.0.clone()
     }
-
-    /// Length in octets.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// `true` when empty (`sm_length` 0).
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
 }
 
-impl fmt::Debug for ShortMessage {
+impl<B: Storage> fmt::Debug for ShortMessage<B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}", self.0)
+        write!(f, "{:?}", Bytes::copy_from_slice(self.as_bytes()))
     }
 }
 
-impl Field for ShortMessage {
+impl<B: Storage> Field<B> for ShortMessage<B> {
     #[inline(always)]
     fn decode(
-        r: &mut Reader<'_>,
+        r: &mut Reader<'_, B>,
         _name: &'static str,
         _status: CommandStatus,
     ) -> Result<Self, FieldError> {
         let status = CommandStatus::ESME_RINVMSGLEN;
         let n = r.u8("sm_length")?;
         let available = r.remaining().len();
-        if usize::from(n) > available || (r.opts.strict && usize::from(n) > Self::MAX) {
+        if usize::from(n) > available || (r.opts.strict && usize::from(n) > SHORT_MESSAGE_MAX) {
             return Err(FieldError {
                 field: "sm_length",
                 reason: BodyErrorKind::BadSmLength {
@@ -700,26 +768,29 @@ impl Field for ShortMessage {
     }
     #[inline(always)]
     fn encoded_len(&self) -> usize {
-        1 + self.0.len()
+        1 + self.len()
     }
     #[inline(always)]
     fn encode(&self, buf: &mut Writer<'_>) {
-        buf.u8(self.0.len() as u8);
-        buf.slice(&self.0);
+        buf.u8(self.len() as u8);
+        buf.slice(self.as_bytes());
     }
     fn check(&self, _: &'static str) -> Result<(), EncodeError> {
-        if self.0.len() > Self::MAX {
-            return Err(EncodeError::ShortMessageTooLong { len: self.0.len() });
+        if self.len() > SHORT_MESSAGE_MAX {
+            return Err(EncodeError::ShortMessageTooLong { len: self.len() });
         }
         Ok(())
     }
+}
+
+impl NamedField for ShortMessage {
     fn visit(&self, _: &'static str, v: &mut dyn FieldVisitor) {
         v.integer("sm_length", self.0.len() as u32);
         v.octets("short_message", &self.0);
     }
     fn from_source(_: &'static str, s: &mut dyn FieldSource) -> Result<Self, EncodeError> {
         let m = ShortMessage(s.octets("short_message")?.unwrap_or_default());
-        m.check("short_message")?;
+        Field::<Bytes>::check(&m, "short_message")?;
         if let Some(n) = s.integer("sm_length")? {
             if n as usize != m.len() {
                 return Err(field_err(

@@ -5,6 +5,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 use std::fmt;
 
 use crate::error::{BodyErrorKind, EncodeError};
+use crate::field::Storage;
 
 /// How a standard TLV's value is laid out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,7 +88,7 @@ macro_rules! tlv_tags {
             }
         }
 
-        impl Tlvs {
+        impl<B: Storage> Tlvs<B> {
             $( tlv_accessor!($method, $konst, $kind); )*
         }
 
@@ -128,11 +129,11 @@ macro_rules! tlv_accessor {
     };
     ($method:ident, $konst:ident, CStr) => {
         #[doc = concat!("The first `", stringify!($method), "` without its NUL, as a view.")]
-        pub fn $method(&self) -> Option<Bytes> { self.get_cstr(TlvTag::$konst) }
+        pub fn $method(&self) -> Option<B> { self.get_cstr(TlvTag::$konst) }
     };
     ($method:ident, $konst:ident, Octets) => {
         #[doc = concat!("The first `", stringify!($method), "` value, as a view.")]
-        pub fn $method(&self) -> Option<Bytes> { self.get_bytes(TlvTag::$konst) }
+        pub fn $method(&self) -> Option<B> { self.get_bytes(TlvTag::$konst) }
     };
 }
 
@@ -269,7 +270,7 @@ pub struct TlvRef<'a> {
 /// (order and repeats preserved, unknown tags byte-exact). Decoding costs one view of the
 /// frame; accessors parse on demand.
 #[derive(Clone, PartialEq, Eq, Hash, Default)]
-pub struct Tlvs(Bytes);
+pub struct Tlvs<B: Storage = Bytes>(B);
 
 impl Tlvs {
     /// No TLVs.
@@ -290,25 +291,34 @@ impl Tlvs {
             buf: BytesMut::new(),
         }
     }
+}
+
+impl<B: Storage> Tlvs<B> {
+    /// Wraps a raw TLV part already checked to be well-framed.
+    fn framed(raw: B) -> Self {
+        Tlvs(raw)
+    }
 
     /// The raw TLV part, as on the wire.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.0
+        self.0.as_ref()
     }
 
     /// `true` when there are no TLVs.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.as_bytes().is_empty()
     }
 
     /// Encoded size in octets.
     pub fn encoded_len(&self) -> usize {
-        self.0.len()
+        self.as_bytes().len()
     }
 
     /// The TLVs in wire order.
     pub fn iter(&self) -> TlvIter<'_> {
-        TlvIter { rest: &self.0 }
+        TlvIter {
+            rest: self.as_bytes(),
+        }
     }
 
     /// Number of TLVs.
@@ -322,14 +332,8 @@ impl Tlvs {
     }
 
     /// The first value with this tag as a zero-copy view.
-    pub fn get_bytes(&self, tag: TlvTag) -> Option<Bytes> {
-        self.get(tag).map(|v| {
-            if v.is_empty() {
-                Bytes::new()
-            } else {
-                self.0.slice_ref(v)
-            }
-        })
+    pub fn get_bytes(&self, tag: TlvTag) -> Option<B> {
+        self.get(tag).map(|v| B::view(&self.0, v))
     }
 
     /// Every value with this tag, in order.
@@ -365,10 +369,10 @@ impl Tlvs {
 
     /// The first value with this tag as a C-octet string, without its NUL (lenient: a missing
     /// NUL is tolerated; the string stops at the first NUL).
-    pub fn get_cstr(&self, tag: TlvTag) -> Option<Bytes> {
-        let v = self.get_bytes(tag)?;
+    pub fn get_cstr(&self, tag: TlvTag) -> Option<B> {
+        let v = self.get(tag)?;
         let end = v.iter().position(|&b| b == 0).unwrap_or(v.len());
-        Some(v.slice(..end))
+        Some(B::view(&self.0, &v[..end]))
     }
 
     /// The first standard TLV whose length its definition does not allow (strict mode check).
@@ -381,12 +385,12 @@ impl Tlvs {
     }
 }
 
-impl Tlvs {
+impl<B: Storage> Tlvs<B> {
     /// The encode-time check in one pass: refuses a standard TLV whose length its definition
     /// forbids (kept from a lenient decode), and says whether `message_payload` is present.
     #[inline]
     pub(crate) fn check_for_encode(&self) -> Result<bool, EncodeError> {
-        if self.0.is_empty() {
+        if self.is_empty() {
             return Ok(false);
         }
         let mut payload = false;
@@ -425,7 +429,7 @@ fn check_framing(raw: &[u8]) -> Result<(), BodyErrorKind> {
     Ok(())
 }
 
-impl fmt::Debug for Tlvs {
+impl<B: Storage> fmt::Debug for Tlvs<B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list()
             .entries(
@@ -436,7 +440,7 @@ impl fmt::Debug for Tlvs {
     }
 }
 
-impl<'a> IntoIterator for &'a Tlvs {
+impl<'a, B: Storage> IntoIterator for &'a Tlvs<B> {
     type Item = TlvRef<'a>;
     type IntoIter = TlvIter<'a>;
     fn into_iter(self) -> TlvIter<'a> {
@@ -511,10 +515,10 @@ impl TlvsBuilder {
     }
 }
 
-impl crate::field::Field for Tlvs {
+impl<B: Storage> crate::field::Field<B> for Tlvs<B> {
     #[inline(always)]
     fn decode(
-        r: &mut crate::field::Reader<'_>,
+        r: &mut crate::field::Reader<'_, B>,
         name: &'static str,
         status: crate::CommandStatus,
     ) -> Result<Self, crate::field::FieldError> {
@@ -522,26 +526,29 @@ impl crate::field::Field for Tlvs {
         let strict = r.opts.strict;
         let v33 = r.opts.interface_version < crate::field::version::V34;
         let raw = r.rest();
-        if raw.is_empty() {
-            return Ok(Tlvs::empty());
+        if raw.as_ref().is_empty() {
+            return Ok(Tlvs::default());
         }
         if v33 {
             // SMPP 3.3 has no TLVs: what follows the mandatory fields is not ours to read.
             return if strict {
                 Err(FieldError {
                     field: name,
-                    reason: BodyErrorKind::TrailingOctets { count: raw.len() },
+                    reason: BodyErrorKind::TrailingOctets {
+                        count: raw.as_ref().len(),
+                    },
                     status,
                 })
             } else {
-                Ok(Tlvs::empty())
+                Ok(Tlvs::default())
             };
         }
-        let tlvs = Tlvs::from_raw(raw).map_err(|reason| FieldError {
+        check_framing(raw.as_ref()).map_err(|reason| FieldError {
             field: name,
             reason,
             status,
         })?;
+        let tlvs = Tlvs::framed(raw);
         if strict {
             if let Some((tag, len)) = tlvs.first_invalid() {
                 return Err(FieldError {
@@ -558,17 +565,17 @@ impl crate::field::Field for Tlvs {
     }
     #[inline(always)]
     fn encoded_len(&self) -> usize {
-        self.0.len()
+        self.as_bytes().len()
     }
     #[inline(always)]
     fn encode(&self, buf: &mut crate::field::Writer<'_>) {
-        buf.slice(&self.0)
+        buf.slice(self.as_bytes())
     }
     /// Refuses a standard TLV whose length its definition forbids (kept from a lenient decode):
     /// we only emit conformant PDUs.
     #[inline(always)]
     fn check(&self, _: &'static str) -> Result<(), EncodeError> {
-        if self.0.is_empty() {
+        if self.is_empty() {
             return Ok(());
         }
         match self.first_invalid() {
@@ -576,6 +583,9 @@ impl crate::field::Field for Tlvs {
             None => Ok(()),
         }
     }
+}
+
+impl crate::field::NamedField for Tlvs {
     fn visit(&self, _: &'static str, v: &mut dyn crate::field::FieldVisitor) {
         v.tlvs(self)
     }

@@ -11,14 +11,14 @@ pdu_body! {
         /// NPI of the now-available MS.
         source_addr_npi: u8 = ESME_RINVSRCNPI,
         /// Address of the now-available MS (max 65 with NUL).
-        source_addr: COctetString<65> = ESME_RINVSRCADR,
+        source_addr: COctetString<65, B> = ESME_RINVSRCADR,
         /// TON of the ESME that asked for the alert.
         esme_addr_ton: u8 = ESME_RINVDSTTON,
         /// NPI of the ESME that asked for the alert.
         esme_addr_npi: u8 = ESME_RINVDSTNPI,
         /// Address of the ESME that asked for the alert (max 65 with NUL).
-        esme_addr: COctetString<65> = ESME_RINVDSTADR,
+        esme_addr: COctetString<65, B> = ESME_RINVDSTADR,
         /// TLVs (`ms_availability_status`).
-        tlvs: Tlvs = ESME_RINVTLVSTREAM,
+        tlvs: Tlvs<B> = ESME_RINVTLVSTREAM,
     }
 }

@@ -8,21 +8,21 @@ pdu_body! {
     /// `broadcast_sm` (§4.4.1.1); the area, content type, repetitions and frequency are TLVs.
     BroadcastSm {
         /// Service type (max 6 with NUL).
-        service_type: COctetString<6> = ESME_RINVSERTYP,
+        service_type: COctetString<6, B> = ESME_RINVSERTYP,
         /// Source address TON.
         source_addr_ton: u8 = ESME_RINVSRCTON,
         /// Source address NPI.
         source_addr_npi: u8 = ESME_RINVSRCNPI,
         /// Source address (max 21 with NUL).
-        source_addr: COctetString<21> = ESME_RINVSRCADR,
+        source_addr: COctetString<21, B> = ESME_RINVSRCADR,
         /// Id of a broadcast to replace, or NULL (max 65 with NUL).
-        message_id: COctetString<65> = ESME_RINVMSGID,
+        message_id: COctetString<65, B> = ESME_RINVMSGID,
         /// Priority level.
         priority_flag: u8 = ESME_RINVPRTFLG,
         /// Scheduled delivery time.
-        schedule_delivery_time: SmppTime = ESME_RINVSCHED,
+        schedule_delivery_time: SmppTime<B> = ESME_RINVSCHED,
         /// Validity period.
-        validity_period: SmppTime = ESME_RINVEXPIRY,
+        validity_period: SmppTime<B> = ESME_RINVEXPIRY,
         /// Replace if present flag.
         replace_if_present_flag: u8 = ESME_RINVREPFLAG,
         /// Data coding scheme.
@@ -31,7 +31,7 @@ pdu_body! {
         sm_default_msg_id: u8 = ESME_RINVDFTMSGID,
         /// TLVs (`broadcast_area_identifier`, `broadcast_content_type`, `broadcast_rep_num`,
         /// `broadcast_frequency_interval`, `message_payload`, ...).
-        tlvs: Tlvs = ESME_RINVTLVSTREAM,
+        tlvs: Tlvs<B> = ESME_RINVTLVSTREAM,
     }
 }
 
@@ -44,15 +44,15 @@ pdu_body! {
     /// `query_broadcast_sm` (§4.6.1.1).
     QueryBroadcastSm {
         /// The MC's id of the broadcast (max 65 with NUL).
-        message_id: COctetString<65> = ESME_RINVMSGID,
+        message_id: COctetString<65, B> = ESME_RINVMSGID,
         /// Source address TON.
         source_addr_ton: u8 = ESME_RINVSRCTON,
         /// Source address NPI.
         source_addr_npi: u8 = ESME_RINVSRCNPI,
         /// Source address (max 21 with NUL).
-        source_addr: COctetString<21> = ESME_RINVSRCADR,
+        source_addr: COctetString<21, B> = ESME_RINVSRCADR,
         /// TLVs (`user_message_reference`).
-        tlvs: Tlvs = ESME_RINVTLVSTREAM,
+        tlvs: Tlvs<B> = ESME_RINVTLVSTREAM,
     }
 }
 
@@ -66,16 +66,16 @@ pdu_body! {
     /// `cancel_broadcast_sm` (§4.6.2.1).
     CancelBroadcastSm {
         /// Service type (max 6 with NUL).
-        service_type: COctetString<6> = ESME_RINVSERTYP,
+        service_type: COctetString<6, B> = ESME_RINVSERTYP,
         /// The MC's id of the broadcast (max 65 with NUL).
-        message_id: COctetString<65> = ESME_RINVMSGID,
+        message_id: COctetString<65, B> = ESME_RINVMSGID,
         /// Source address TON.
         source_addr_ton: u8 = ESME_RINVSRCTON,
         /// Source address NPI.
         source_addr_npi: u8 = ESME_RINVSRCNPI,
         /// Source address (max 21 with NUL).
-        source_addr: COctetString<21> = ESME_RINVSRCADR,
+        source_addr: COctetString<21, B> = ESME_RINVSRCADR,
         /// TLVs (`broadcast_content_type`, `user_message_reference`).
-        tlvs: Tlvs = ESME_RINVTLVSTREAM,
+        tlvs: Tlvs<B> = ESME_RINVTLVSTREAM,
     }
 }

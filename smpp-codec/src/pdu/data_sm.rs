@@ -7,19 +7,19 @@ pdu_body! {
     /// `data_sm` (§4.2.2.1): the message travels in the `message_payload` TLV.
     DataSm {
         /// Service type (max 6 with NUL).
-        service_type: COctetString<6> = ESME_RINVSERTYP,
+        service_type: COctetString<6, B> = ESME_RINVSERTYP,
         /// Source address TON.
         source_addr_ton: u8 = ESME_RINVSRCTON,
         /// Source address NPI.
         source_addr_npi: u8 = ESME_RINVSRCNPI,
         /// Source address (max 65 with NUL).
-        source_addr: COctetString<65> = ESME_RINVSRCADR,
+        source_addr: COctetString<65, B> = ESME_RINVSRCADR,
         /// Destination address TON.
         dest_addr_ton: u8 = ESME_RINVDSTTON,
         /// Destination address NPI.
         dest_addr_npi: u8 = ESME_RINVDSTNPI,
         /// Destination address (max 65 with NUL).
-        destination_addr: COctetString<65> = ESME_RINVDSTADR,
+        destination_addr: COctetString<65, B> = ESME_RINVDSTADR,
         /// Message mode and type.
         esm_class: u8 = ESME_RINVESMCLASS,
         /// Delivery receipt request.
@@ -27,7 +27,7 @@ pdu_body! {
         /// Data coding scheme.
         data_coding: u8 = ESME_RINVDCS,
         /// TLVs (`message_payload`, ...).
-        tlvs: Tlvs = ESME_RINVTLVSTREAM,
+        tlvs: Tlvs<B> = ESME_RINVTLVSTREAM,
     }
 }
 

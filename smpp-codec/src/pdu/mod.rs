@@ -3,7 +3,7 @@
 use bytes::{Bytes, BytesMut};
 
 use crate::error::{BodyErrorKind, DecodeError, EncodeError};
-use crate::field::{DecodeOptions, FieldError, FieldSource, FieldVisitor, Reader, Writer};
+use crate::field::{DecodeOptions, FieldError, FieldSource, FieldVisitor, Reader, Storage, Writer};
 use crate::header::{CommandId, HEADER_LEN, Header, MAX_SEQUENCE_NUMBER};
 use crate::status::CommandStatus;
 
@@ -17,15 +17,15 @@ macro_rules! pdu_body {
     ) => {
         $(#[$doc])*
         #[derive(Clone, Debug, PartialEq, Eq, Default)]
-        pub struct $name {
+        pub struct $name<B: $crate::field::Storage = bytes::Bytes> {
             $( $(#[$fdoc])* pub $field: $ty, )*
         }
 
-        impl $crate::pdu::PduBody for $name {
+        impl<B: $crate::field::Storage> $crate::pdu::PduBody<B> for $name<B> {
             #[inline(always)]
-            fn decode_fields(r: &mut $crate::field::Reader<'_>) -> Result<Self, $crate::field::FieldError> {
+            fn decode_fields(r: &mut $crate::field::Reader<'_, B>) -> Result<Self, $crate::field::FieldError> {
                 let body = $name {
-                    $( $field: <$ty as $crate::field::Field>::decode(
+                    $( $field: <$ty as $crate::field::Field<B>>::decode(
                         r, stringify!($field), $crate::CommandStatus::$status)?, )*
                 };
                 $( pdu_body!(@strict_payload $payload, body, r); )?
@@ -33,40 +33,46 @@ macro_rules! pdu_body {
             }
             #[inline(always)]
             fn encoded_len(&self) -> usize {
-                0 $( + $crate::field::Field::encoded_len(&self.$field) )*
+                0 $( + <$ty as $crate::field::Field<B>>::encoded_len(&self.$field) )*
             }
             #[inline(always)]
             fn encode_fields(&self, buf: &mut $crate::field::Writer<'_>) {
-                pdu_body!(@encode self buf [$($enc)?] $($field)*)
+                pdu_body!(@encode self buf [$($enc)?] $($field : $ty),*)
             }
             #[inline(always)]
             fn checked_len(&self) -> Result<usize, $crate::EncodeError> {
-                pdu_body!(@checked_len self [$($cl)?] [$($payload)?] $($field)*)
+                pdu_body!(@checked_len self [$($cl)?] [$($payload)?] $($field : $ty),*)
             }
             fn check(&self) -> Result<(), $crate::EncodeError> {
-                $( $crate::field::Field::check(&self.$field, stringify!($field))?; )*
+                $( <$ty as $crate::field::Field<B>>::check(&self.$field, stringify!($field))?; )*
                 $( pdu_body!(@check_payload $payload, self); )?
                 Ok(())
             }
+        }
+
+        impl<B: $crate::field::Storage> $crate::pdu::NamedBody for $name<B>
+        where
+            $( $ty: $crate::field::NamedField, )*
+        {
             fn visit(&self, v: &mut dyn $crate::field::FieldVisitor) {
-                $( $crate::field::Field::visit(&self.$field, stringify!($field), v); )*
+                $( $crate::field::NamedField::visit(&self.$field, stringify!($field), v); )*
             }
             fn from_source(s: &mut dyn $crate::field::FieldSource) -> Result<Self, $crate::EncodeError> {
-                Ok($name { $( $field: <$ty as $crate::field::Field>::from_source(stringify!($field), s)?, )* })
+                Ok($name { $( $field: <$ty as $crate::field::NamedField>::from_source(stringify!($field), s)?, )* })
             }
         }
     };
-    (@encode $self:ident $buf:ident [] $($field:ident)*) => {{
-        $( $crate::field::Field::encode(&$self.$field, $buf); )*
+    (@encode $self:ident $buf:ident [] $($field:ident : $ty:ty),*) => {{
+        $( <$ty as $crate::field::Field<B>>::encode(&$self.$field, $buf); )*
     }};
-    (@encode $self:ident $buf:ident [$enc:ident] $($field:ident)*) => {
+    (@encode $self:ident $buf:ident [$enc:ident] $($field:ident : $ty:ty),*) => {
         $self.$enc($buf)
     };
-    (@checked_len $self:ident [] [$($payload:ident)?] $($field:ident)*) => {{
+    (@checked_len $self:ident [] [$($payload:ident)?] $($field:ident : $ty:ty),*) => {{
         $( pdu_body!(@check_payload $payload, $self); )?
-        Ok(0 $( + $crate::field::Field::checked_len(&$self.$field, stringify!($field))? )*)
+        Ok(0 $( + <$ty as $crate::field::Field<B>>::checked_len(&$self.$field, stringify!($field))? )*)
     }};
-    (@checked_len $self:ident [$cl:ident] [$($payload:ident)?] $($field:ident)*) => {
+    (@checked_len $self:ident [$cl:ident] [$($payload:ident)?] $($field:ident : $ty:ty),*) => {
         $self.$cl()
     };
     (@strict_payload payload, $body:ident, $r:ident) => {
@@ -92,19 +98,19 @@ macro_rules! short_message_body {
             $(#[$doc])*
             $name [payload] (encode = encode_layout, checked_len = checked_layout_len) {
                 /// Service type (max 6 with NUL); empty for the MC default.
-                service_type: COctetString<6> = ESME_RINVSERTYP,
+                service_type: COctetString<6, B> = ESME_RINVSERTYP,
                 /// Source address TON.
                 source_addr_ton: u8 = ESME_RINVSRCTON,
                 /// Source address NPI.
                 source_addr_npi: u8 = ESME_RINVSRCNPI,
                 /// Source address (max 21 with NUL).
-                source_addr: COctetString<21> = ESME_RINVSRCADR,
+                source_addr: COctetString<21, B> = ESME_RINVSRCADR,
                 /// Destination address TON.
                 dest_addr_ton: u8 = ESME_RINVDSTTON,
                 /// Destination address NPI.
                 dest_addr_npi: u8 = ESME_RINVDSTNPI,
                 /// Destination address (max 21 with NUL).
-                destination_addr: COctetString<21> = ESME_RINVDSTADR,
+                destination_addr: COctetString<21, B> = ESME_RINVDSTADR,
                 /// Message mode and type (UDHI 0x40, ...).
                 esm_class: u8 = ESME_RINVESMCLASS,
                 /// Protocol identifier.
@@ -112,9 +118,9 @@ macro_rules! short_message_body {
                 /// Priority level.
                 priority_flag: u8 = ESME_RINVPRTFLG,
                 /// Scheduled delivery time (empty or 16 characters).
-                schedule_delivery_time: SmppTime = ESME_RINVSCHED,
+                schedule_delivery_time: SmppTime<B> = ESME_RINVSCHED,
                 /// Validity period (empty or 16 characters).
-                validity_period: SmppTime = ESME_RINVEXPIRY,
+                validity_period: SmppTime<B> = ESME_RINVEXPIRY,
                 /// Delivery receipt request and notifications.
                 registered_delivery: u8 = ESME_RINVREGDLVFLG,
                 /// Replace if present flag.
@@ -124,13 +130,13 @@ macro_rules! short_message_body {
                 /// Predefined message id (0 for none).
                 sm_default_msg_id: u8 = ESME_RINVDFTMSGID,
                 /// `sm_length` and `short_message` (0..=254 octets).
-                short_message: ShortMessage = ESME_RINVMSGLEN,
+                short_message: ShortMessage<B> = ESME_RINVMSGLEN,
                 /// TLVs.
-                tlvs: Tlvs = ESME_RINVTLVSTREAM,
+                tlvs: Tlvs<B> = ESME_RINVTLVSTREAM,
             }
         }
 
-        impl $name {
+        impl<B: $crate::field::Storage> $name<B> {
             /// Writes the body with one bounds check per C-string and per run of octet fields.
             #[inline(always)]
             fn encode_layout(&self, w: &mut $crate::field::Writer<'_>) {
@@ -183,9 +189,9 @@ macro_rules! message_id_resp_body {
             $(#[$doc])*
             $name {
                 /// The MC's id for the message (max 65 with NUL); NULL where unused.
-                message_id: COctetString<65> = ESME_RINVMSGID,
+                message_id: COctetString<65, B> = ESME_RINVMSGID,
                 /// TLVs.
-                tlvs: Tlvs = ESME_RINVTLVSTREAM,
+                tlvs: Tlvs<B> = ESME_RINVTLVSTREAM,
             }
         }
     };
@@ -216,9 +222,9 @@ pub use submit_multi::{DestAddress, SubmitMulti, SubmitMultiResp, UnsuccessSme};
 pub use submit_sm::{SubmitSm, SubmitSmResp};
 
 /// A PDU body type: decoded from, and encoded to, the octets after the header.
-pub trait PduBody: Sized + Default {
+pub trait PduBody<B: Storage = Bytes>: Sized + Default {
     /// Decodes the mandatory fields (and TLVs, where the PDU has them).
-    fn decode_fields(r: &mut Reader<'_>) -> Result<Self, FieldError>;
+    fn decode_fields(r: &mut Reader<'_, B>) -> Result<Self, FieldError>;
     /// Exact encoded size of the body.
     fn encoded_len(&self) -> usize;
     /// Appends the body; the buffer has room for [`encoded_len`](Self::encoded_len) octets.
@@ -227,6 +233,10 @@ pub trait PduBody: Sized + Default {
     fn check(&self) -> Result<(), EncodeError>;
     /// Checks every field and returns the exact encoded size, in one pass.
     fn checked_len(&self) -> Result<usize, EncodeError>;
+}
+
+/// The by-name side of an owned PDU body: what `smpp decode` / `smpp encode` use.
+pub trait NamedBody: Sized {
     /// Reports the fields in wire order.
     fn visit(&self, v: &mut dyn FieldVisitor);
     /// Builds the body from named fields.
@@ -234,14 +244,15 @@ pub trait PduBody: Sized + Default {
 }
 
 macro_rules! bodies {
-    ($( $(#[$doc:meta])* $variant:ident $( ( $ty:ty ) )? ; )*) => {
-        /// A PDU body, one variant per operation (SMPP 5.0 §4, Table 4-44).
+    ($( $(#[$doc:meta])* $variant:ident $( ( $ty:ident ) )? ; )*) => {
+        /// A PDU body, one variant per operation (SMPP 5.0 §4, Table 4-44). `B` is where its
+        /// strings and payloads live (see [`Storage`]).
         #[derive(Clone, Debug, PartialEq, Eq)]
-        pub enum Body {
-            $( $(#[$doc])* $variant $( ($ty) )?, )*
+        pub enum Body<B: Storage = Bytes> {
+            $( $(#[$doc])* $variant $( ($ty<B>) )?, )*
         }
 
-        impl Body {
+        impl<B: Storage> Body<B> {
             /// The body's `command_id`.
             pub fn command_id(&self) -> CommandId {
                 match self {
@@ -249,23 +260,16 @@ macro_rules! bodies {
                 }
             }
 
-            /// The default (empty) body of a command: what an error response carries.
-            pub fn default_for(id: CommandId) -> Body {
+            /// The default (empty) body of a command, for either storage.
+            pub(crate) fn empty_for(id: CommandId) -> Body<B> {
                 match id {
-                    $( CommandId::$variant => Body::$variant $( (<$ty>::default()) )?, )*
-                }
-            }
-
-            /// `true` when the command has no body at all (header-only PDU).
-            pub fn is_header_only(id: CommandId) -> bool {
-                match id {
-                    $( CommandId::$variant => bodies!(@header_only $($ty)?), )*
+                    $( CommandId::$variant => Body::$variant $( (<$ty<B>>::default()) )?, )*
                 }
             }
 
             /// Decodes the body of `id` straight into the returned `Pdu` (the body is moved once).
             #[inline(always)]
-            fn decode_pdu(id: CommandId, header: &Header, r: &mut Reader<'_>) -> Result<Pdu, DecodeError> {
+            fn decode_pdu(id: CommandId, header: &Header, r: &mut Reader<'_, B>) -> Result<Pdu<B>, DecodeError> {
                 match id {
                     $( CommandId::$variant => bodies!(@decode $variant id header r $($ty)?), )*
                 }
@@ -301,6 +305,25 @@ macro_rules! bodies {
                 }
             }
 
+            /// `true` when this is the default (empty) body of its command.
+            pub fn is_default(&self) -> bool {
+                *self == Body::empty_for(self.command_id())
+            }
+        }
+
+        impl Body {
+            /// The default (empty) body of a command: what an error response carries.
+            pub fn default_for(id: CommandId) -> Body {
+                Body::empty_for(id)
+            }
+
+            /// `true` when the command has no body at all (header-only PDU).
+            pub fn is_header_only(id: CommandId) -> bool {
+                match id {
+                    $( CommandId::$variant => bodies!(@header_only $($ty)?), )*
+                }
+            }
+
             /// Reports the mandatory fields (by spec name, in wire order) and TLVs to a visitor.
             pub fn visit(&self, v: &mut dyn FieldVisitor) {
                 match self {
@@ -311,13 +334,8 @@ macro_rules! bodies {
             /// Builds the body of `id` from named fields (absent fields take their defaults).
             pub fn from_source(id: CommandId, s: &mut dyn FieldSource) -> Result<Body, EncodeError> {
                 Ok(match id {
-                    $( CommandId::$variant => Body::$variant $( (<$ty as PduBody>::from_source(s)?) )?, )*
+                    $( CommandId::$variant => Body::$variant $( (<$ty as NamedBody>::from_source(s)?) )?, )*
                 })
-            }
-
-            /// `true` when this is the default (empty) body of its command.
-            pub fn is_default(&self) -> bool {
-                *self == Body::default_for(self.command_id())
             }
         }
     };
@@ -337,8 +355,8 @@ macro_rules! bodies {
             }))
         }
     };
-    (@decode $variant:ident $id:ident $header:ident $r:ident $ty:ty) => {
-        match <$ty as PduBody>::decode_fields($r) {
+    (@decode $variant:ident $id:ident $header:ident $r:ident $ty:ident) => {
+        match <$ty<B> as PduBody<B>>::decode_fields($r) {
             Ok(b) if $r.remaining().is_empty() || !$r.opts.strict => Ok(Pdu {
                 command_status: $header.command_status,
                 sequence_number: $header.sequence_number,
@@ -353,19 +371,19 @@ macro_rules! bodies {
         }
     };
     (@header_only) => { true };
-    (@header_only $ty:ty) => { false };
+    (@header_only $ty:ident) => { false };
     (@pat $variant:ident $b:ident) => { Body::$variant };
-    (@pat $variant:ident $b:ident $ty:ty) => { Body::$variant($b) };
+    (@pat $variant:ident $b:ident $ty:ident) => { Body::$variant($b) };
     (@len $b:ident) => { 0 };
-    (@len $b:ident $ty:ty) => { $b.encoded_len() };
+    (@len $b:ident $ty:ident) => { $b.encoded_len() };
     (@enc $b:ident $buf:ident) => { () };
-    (@enc $b:ident $buf:ident $ty:ty) => { $b.encode_fields($buf) };
+    (@enc $b:ident $buf:ident $ty:ident) => { $b.encode_fields($buf) };
     (@checked_len $b:ident) => { Ok(0) };
-    (@checked_len $b:ident $ty:ty) => { $b.checked_len() };
+    (@checked_len $b:ident $ty:ident) => { $b.checked_len() };
     (@check $b:ident) => { Ok(()) };
-    (@check $b:ident $ty:ty) => { $b.check() };
+    (@check $b:ident $ty:ident) => { $b.check() };
     (@visit $b:ident $v:ident) => { { let _ = $v; } };
-    (@visit $b:ident $v:ident $ty:ty) => { $b.visit($v) };
+    (@visit $b:ident $v:ident $ty:ident) => { $b.visit($v) };
 }
 
 bodies! {
@@ -439,14 +457,17 @@ bodies! {
 
 /// One SMPP PDU: header values and a typed body. `command_length` and `command_id` are derived
 /// from the body when encoding.
+///
+/// `B` is where the body's strings and payloads live: `Bytes` views of the frame for an owned
+/// PDU ([`Pdu::decode`]), `&[u8]` borrows for a borrowed one ([`Pdu::decode_borrowed`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Pdu {
+pub struct Pdu<B: Storage = Bytes> {
     /// `command_status` (0 in requests).
     pub command_status: CommandStatus,
     /// `sequence_number`.
     pub sequence_number: u32,
     /// The typed body.
-    pub body: Body,
+    pub body: Body<B>,
 }
 
 impl Pdu {
@@ -472,11 +493,6 @@ impl Pdu {
         Ok(pdu)
     }
 
-    /// The `command_id` of the body.
-    pub fn command_id(&self) -> CommandId {
-        self.body.command_id()
-    }
-
     /// Decodes one whole PDU (header included) leniently; strings and payloads are views of `frame`.
     pub fn decode(frame: &Bytes) -> Result<Pdu, DecodeError> {
         Pdu::decode_with(frame, &DecodeOptions::lenient())
@@ -485,18 +501,46 @@ impl Pdu {
     /// Decodes one whole PDU with the given options: header first, then the body, so that every
     /// error says what to answer (see [`DecodeError::answer`]).
     pub fn decode_with(frame: &Bytes, opts: &DecodeOptions) -> Result<Pdu, DecodeError> {
-        let Some(header) = Header::peek(frame) else {
-            let command_length = frame
+        decode_frame(frame, opts)
+    }
+}
+
+impl<'a> Pdu<&'a [u8]> {
+    /// Decodes one whole PDU leniently, borrowing from `frame`: the same checks, errors and
+    /// fields as [`Pdu::decode`], with strings and payloads as `&[u8]` slices of `frame`, so
+    /// decoding does no reference counting and no allocation (but `submit_multi`'s lists).
+    /// For receive paths that inspect a PDU and drop it; [`Pdu::decode`] when it must outlive
+    /// the buffer.
+    pub fn decode_borrowed(frame: &'a [u8]) -> Result<Pdu<&'a [u8]>, DecodeError> {
+        Pdu::decode_borrowed_with(frame, &DecodeOptions::lenient())
+    }
+
+    /// [`decode_borrowed`](Self::decode_borrowed) with the given options.
+    pub fn decode_borrowed_with(
+        frame: &'a [u8],
+        opts: &DecodeOptions,
+    ) -> Result<Pdu<&'a [u8]>, DecodeError> {
+        decode_frame(&frame, opts)
+    }
+}
+
+/// Header first, then the body, for either storage.
+#[inline(always)]
+fn decode_frame<B: Storage>(frame: &B, opts: &DecodeOptions) -> Result<Pdu<B>, DecodeError> {
+    {
+        let octets: &[u8] = frame.as_ref();
+        let Some(header) = Header::peek(octets) else {
+            let command_length = octets
                 .get(..4)
                 .map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
             return Err(DecodeError::InvalidCommandLength {
                 command_length,
-                available: frame.len(),
+                available: octets.len(),
                 header: None,
             });
         };
-        let id = header.validate(frame.len(), opts.max_command_length)?;
-        let body_octets = &frame[HEADER_LEN..];
+        let id = header.validate(octets.len(), opts.max_command_length)?;
+        let body_octets = &octets[HEADER_LEN..];
         if opts.strict && !id.is_response() {
             // §4.7.24: 0x00000001..=0x7FFFFFFF; §3.2.1.3 / §4.7.6: requests carry status 0.
             let bad = if !(1..=MAX_SEQUENCE_NUMBER).contains(&header.sequence_number) {
@@ -521,13 +565,20 @@ impl Pdu {
         let mut r = Reader::new(frame, body_octets, opts);
         Body::decode_pdu(id, &header, &mut r)
     }
+}
+
+impl<B: Storage> Pdu<B> {
+    /// The `command_id` of the body.
+    pub fn command_id(&self) -> CommandId {
+        self.body.command_id()
+    }
 
     /// A PDU of `id` with the header's status and sequence number and a default body.
-    fn bare(header: &Header, id: CommandId) -> Pdu {
+    fn bare(header: &Header, id: CommandId) -> Pdu<B> {
         Pdu {
             command_status: header.command_status,
             sequence_number: header.sequence_number,
-            body: Body::default_for(id),
+            body: Body::empty_for(id),
         }
     }
 
@@ -621,12 +672,12 @@ impl Pdu {
 
     /// The response to this request carrying `status` and an empty body, with the same
     /// sequence number; `None` for responses, `outbind` and `alert_notification`.
-    pub fn error_response(&self, status: CommandStatus) -> Option<Pdu> {
+    pub fn error_response(&self, status: CommandStatus) -> Option<Pdu<B>> {
         let resp = self.command_id().response()?;
         Some(Pdu {
             command_status: status,
             sequence_number: self.sequence_number,
-            body: Body::default_for(resp),
+            body: Body::empty_for(resp),
         })
     }
 }
@@ -635,12 +686,12 @@ impl Pdu {
 /// the response with a default body (SMPP 3.4 §4.1.2: an error response has no body; real SMSCs
 /// also send partial ones; lenient mode also takes an `ESME_ROK` response with no body).
 #[cold]
-fn undecodable_body(
+fn undecodable_body<B: Storage>(
     header: &Header,
     id: CommandId,
     opts: &DecodeOptions,
     e: FieldError,
-) -> Result<Pdu, DecodeError> {
+) -> Result<Pdu<B>, DecodeError> {
     let body_len = header.command_length as usize - HEADER_LEN;
     let tolerated = if opts.strict {
         body_len == 0 && !header.command_status.is_ok()
@@ -666,8 +717,8 @@ fn body_error(header: Header, command_id: CommandId, e: FieldError) -> DecodeErr
 
 macro_rules! into_body {
     ($($ty:ident => $variant:ident),* $(,)?) => {
-        $(impl From<$ty> for Body {
-            fn from(b: $ty) -> Body { Body::$variant(b) }
+        $(impl<B: Storage> From<$ty<B>> for Body<B> {
+            fn from(b: $ty<B>) -> Body<B> { Body::$variant(b) }
         })*
     };
 }

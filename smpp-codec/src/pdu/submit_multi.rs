@@ -1,17 +1,19 @@
 //! `submit_multi` and `submit_multi_resp` (SMPP 5.0 §4.2.3): one message to up to 255
 //! destinations (SME addresses or distribution lists), and the list of those that failed.
 
+use bytes::Bytes;
+
 use crate::error::{BodyErrorKind, EncodeError};
 use crate::field::{
-    COctetString, Field, FieldError, FieldSource, FieldVisitor, Reader, ShortMessage, SmppTime,
-    Writer, field_err,
+    COctetString, Field, FieldError, FieldSource, FieldVisitor, NamedField, Reader, ShortMessage,
+    SmppTime, Storage, Writer, field_err,
 };
 use crate::status::CommandStatus;
 use crate::tlv::Tlvs;
 
 /// One destination of a `submit_multi` (§4.2.3.1, Table 4-17/4-18): `dest_flag` 1 or 2.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum DestAddress {
+pub enum DestAddress<B: Storage = Bytes> {
     /// `dest_flag` 1: an SME address.
     Sme {
         /// TON.
@@ -19,30 +21,30 @@ pub enum DestAddress {
         /// NPI.
         dest_addr_npi: u8,
         /// Address (max 21 with NUL).
-        destination_addr: COctetString<21>,
+        destination_addr: COctetString<21, B>,
     },
     /// `dest_flag` 2: a distribution list name (max 21 with NUL).
     DistributionList {
         /// List name.
-        dl_name: COctetString<21>,
+        dl_name: COctetString<21, B>,
     },
 }
 
 /// One failed destination in a `submit_multi_resp` (§4.2.3.2, Table 4-20).
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub struct UnsuccessSme {
+pub struct UnsuccessSme<B: Storage = Bytes> {
     /// TON.
     pub dest_addr_ton: u8,
     /// NPI.
     pub dest_addr_npi: u8,
     /// Address (max 21 with NUL).
-    pub destination_addr: COctetString<21>,
+    pub destination_addr: COctetString<21, B>,
     /// Why this destination failed.
     pub error_status_code: CommandStatus,
 }
 
 /// An entry of a counted list field.
-pub trait ListEntry: Sized {
+pub trait ListEntry<B: Storage = Bytes>: Sized {
     /// Name of the count field that precedes the list (`number_of_dests`).
     const COUNT: &'static str;
     /// Fewest entries allowed.
@@ -50,25 +52,29 @@ pub trait ListEntry: Sized {
     /// Status for a bad count.
     const STATUS: CommandStatus;
     /// Decodes one entry.
-    fn decode(r: &mut Reader<'_>) -> Result<Self, FieldError>;
+    fn decode(r: &mut Reader<'_, B>) -> Result<Self, FieldError>;
     /// Encoded size.
     fn encoded_len(&self) -> usize;
     /// Appends the entry.
     fn encode(&self, buf: &mut Writer<'_>);
     /// Checks the entry.
     fn check(&self) -> Result<(), EncodeError>;
+}
+
+/// The by-name side of a list entry of an owned PDU (see [`NamedField`]).
+pub trait NamedListEntry: Sized {
     /// Visits the entry's fields.
     fn visit(&self, v: &mut dyn FieldVisitor);
     /// Builds the entry from the source's current item.
     fn from_source(s: &mut dyn FieldSource) -> Result<Self, EncodeError>;
 }
 
-impl ListEntry for DestAddress {
+impl<B: Storage> ListEntry<B> for DestAddress<B> {
     const COUNT: &'static str = "number_of_dests";
     const MIN: usize = 1;
     const STATUS: CommandStatus = CommandStatus::ESME_RINVNUMDESTS;
 
-    fn decode(r: &mut Reader<'_>) -> Result<Self, FieldError> {
+    fn decode(r: &mut Reader<'_, B>) -> Result<Self, FieldError> {
         let status = CommandStatus::ESME_RINVDSTADR;
         match r.u8("dest_flag")? {
             1 => Ok(DestAddress::Sme {
@@ -122,6 +128,9 @@ impl ListEntry for DestAddress {
             DestAddress::DistributionList { dl_name } => dl_name.check("dl_name"),
         }
     }
+}
+
+impl NamedListEntry for DestAddress {
     fn visit(&self, v: &mut dyn FieldVisitor) {
         match self {
             DestAddress::Sme {
@@ -143,12 +152,12 @@ impl ListEntry for DestAddress {
     fn from_source(s: &mut dyn FieldSource) -> Result<Self, EncodeError> {
         match s.integer("dest_flag")?.unwrap_or(1) {
             1 => Ok(DestAddress::Sme {
-                dest_addr_ton: Field::from_source("dest_addr_ton", s)?,
-                dest_addr_npi: Field::from_source("dest_addr_npi", s)?,
-                destination_addr: Field::from_source("destination_addr", s)?,
+                dest_addr_ton: NamedField::from_source("dest_addr_ton", s)?,
+                dest_addr_npi: NamedField::from_source("dest_addr_npi", s)?,
+                destination_addr: NamedField::from_source("destination_addr", s)?,
             }),
             2 => Ok(DestAddress::DistributionList {
-                dl_name: Field::from_source("dl_name", s)?,
+                dl_name: NamedField::from_source("dl_name", s)?,
             }),
             other => Err(field_err(
                 "dest_flag",
@@ -158,12 +167,12 @@ impl ListEntry for DestAddress {
     }
 }
 
-impl ListEntry for UnsuccessSme {
+impl<B: Storage> ListEntry<B> for UnsuccessSme<B> {
     const COUNT: &'static str = "no_unsuccess";
     const MIN: usize = 0;
     const STATUS: CommandStatus = CommandStatus::ESME_RINVNUMDESTS;
 
-    fn decode(r: &mut Reader<'_>) -> Result<Self, FieldError> {
+    fn decode(r: &mut Reader<'_, B>) -> Result<Self, FieldError> {
         let status = CommandStatus::ESME_RINVDSTADR;
         Ok(UnsuccessSme {
             dest_addr_ton: r.u8("dest_addr_ton")?,
@@ -184,6 +193,9 @@ impl ListEntry for UnsuccessSme {
     fn check(&self) -> Result<(), EncodeError> {
         self.destination_addr.check("destination_addr")
     }
+}
+
+impl NamedListEntry for UnsuccessSme {
     fn visit(&self, v: &mut dyn FieldVisitor) {
         v.integer("dest_addr_ton", u32::from(self.dest_addr_ton));
         v.integer("dest_addr_npi", u32::from(self.dest_addr_npi));
@@ -192,17 +204,17 @@ impl ListEntry for UnsuccessSme {
     }
     fn from_source(s: &mut dyn FieldSource) -> Result<Self, EncodeError> {
         Ok(UnsuccessSme {
-            dest_addr_ton: Field::from_source("dest_addr_ton", s)?,
-            dest_addr_npi: Field::from_source("dest_addr_npi", s)?,
-            destination_addr: Field::from_source("destination_addr", s)?,
-            error_status_code: CommandStatus(Field::from_source("error_status_code", s)?),
+            dest_addr_ton: NamedField::from_source("dest_addr_ton", s)?,
+            dest_addr_npi: NamedField::from_source("dest_addr_npi", s)?,
+            destination_addr: NamedField::from_source("destination_addr", s)?,
+            error_status_code: CommandStatus(NamedField::from_source("error_status_code", s)?),
         })
     }
 }
 
-impl<T: ListEntry> Field for Vec<T> {
+impl<B: Storage, T: ListEntry<B>> Field<B> for Vec<T> {
     fn decode(
-        r: &mut Reader<'_>,
+        r: &mut Reader<'_, B>,
         _name: &'static str,
         _status: CommandStatus,
     ) -> Result<Self, FieldError> {
@@ -240,8 +252,11 @@ impl<T: ListEntry> Field for Vec<T> {
         }
         self.iter().try_for_each(T::check)
     }
+}
+
+impl<T: ListEntry + NamedListEntry> NamedField for Vec<T> {
     fn visit(&self, name: &'static str, v: &mut dyn FieldVisitor) {
-        v.integer(T::COUNT, self.len() as u32);
+        v.integer(<T as ListEntry>::COUNT, self.len() as u32);
         v.begin_list(name);
         for e in self {
             v.begin_item();
@@ -252,10 +267,11 @@ impl<T: ListEntry> Field for Vec<T> {
     }
     fn from_source(name: &'static str, s: &mut dyn FieldSource) -> Result<Self, EncodeError> {
         let n = s.list_len(name)?;
-        if let Some(count) = s.integer(T::COUNT)? {
+        let count_name = <T as ListEntry>::COUNT;
+        if let Some(count) = s.integer(count_name)? {
             if count as usize != n {
                 return Err(field_err(
-                    T::COUNT,
+                    count_name,
                     format!("{count} does not match the {n} entries of {name}"),
                 ));
             }
@@ -275,15 +291,15 @@ pdu_body! {
     /// `submit_multi` (§4.2.3.1).
     SubmitMulti [payload] {
         /// Service type (max 6 with NUL).
-        service_type: COctetString<6> = ESME_RINVSERTYP,
+        service_type: COctetString<6, B> = ESME_RINVSERTYP,
         /// Source address TON.
         source_addr_ton: u8 = ESME_RINVSRCTON,
         /// Source address NPI.
         source_addr_npi: u8 = ESME_RINVSRCNPI,
         /// Source address (max 21 with NUL).
-        source_addr: COctetString<21> = ESME_RINVSRCADR,
+        source_addr: COctetString<21, B> = ESME_RINVSRCADR,
         /// `number_of_dests` and the destinations (1..=255).
-        dest_address: Vec<DestAddress> = ESME_RINVNUMDESTS,
+        dest_address: Vec<DestAddress<B>> = ESME_RINVNUMDESTS,
         /// Message mode and type.
         esm_class: u8 = ESME_RINVESMCLASS,
         /// Protocol identifier.
@@ -291,9 +307,9 @@ pdu_body! {
         /// Priority level.
         priority_flag: u8 = ESME_RINVPRTFLG,
         /// Scheduled delivery time.
-        schedule_delivery_time: SmppTime = ESME_RINVSCHED,
+        schedule_delivery_time: SmppTime<B> = ESME_RINVSCHED,
         /// Validity period.
-        validity_period: SmppTime = ESME_RINVEXPIRY,
+        validity_period: SmppTime<B> = ESME_RINVEXPIRY,
         /// Delivery receipt request.
         registered_delivery: u8 = ESME_RINVREGDLVFLG,
         /// Replace if present flag.
@@ -303,9 +319,9 @@ pdu_body! {
         /// Predefined message id.
         sm_default_msg_id: u8 = ESME_RINVDFTMSGID,
         /// `sm_length` and `short_message`.
-        short_message: ShortMessage = ESME_RINVMSGLEN,
+        short_message: ShortMessage<B> = ESME_RINVMSGLEN,
         /// TLVs.
-        tlvs: Tlvs = ESME_RINVTLVSTREAM,
+        tlvs: Tlvs<B> = ESME_RINVTLVSTREAM,
     }
 }
 
@@ -313,10 +329,10 @@ pdu_body! {
     /// `submit_multi_resp` (§4.2.3.2).
     SubmitMultiResp {
         /// The MC's id for the message (max 65 with NUL).
-        message_id: COctetString<65> = ESME_RINVMSGID,
+        message_id: COctetString<65, B> = ESME_RINVMSGID,
         /// `no_unsuccess` and the destinations that failed.
-        unsuccess_sme: Vec<UnsuccessSme> = ESME_RINVNUMDESTS,
+        unsuccess_sme: Vec<UnsuccessSme<B>> = ESME_RINVNUMDESTS,
         /// TLVs.
-        tlvs: Tlvs = ESME_RINVTLVSTREAM,
+        tlvs: Tlvs<B> = ESME_RINVTLVSTREAM,
     }
 }
