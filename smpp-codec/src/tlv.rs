@@ -26,6 +26,13 @@ pub enum TlvKind {
 }
 
 impl TlvKind {
+    /// Whether a value of `len` octets ending in `last` is conformant: an allowed length, and
+    /// for a C-string a final NUL.
+    #[inline(always)]
+    fn conforms(self, len: usize, last: Option<u8>) -> bool {
+        self.allows_len(len) && (!matches!(self, TlvKind::CStr(_)) || last == Some(0))
+    }
+
     /// Whether a value length is allowed by the definition.
     pub fn allows_len(self, len: usize) -> bool {
         match self {
@@ -76,6 +83,17 @@ macro_rules! tlv_tags {
                 match self.0 {
                     $($value => Some(tlv_kind!($kind $( ( $($arg),* ) )?)),)*
                     _ => None,
+                }
+            }
+
+            /// Whether a value of `len` octets (`last` its final octet) is conformant for this
+            /// tag: its definition's length, and a final NUL for C-strings; any value of an
+            /// unknown or vendor tag is. One match, for the encode-time check.
+            #[inline]
+            fn value_conforms(self, len: usize, last: Option<u8>) -> bool {
+                match self.0 {
+                    $($value => tlv_kind!($kind $( ( $($arg),* ) )?).conforms(len, last),)*
+                    _ => true,
                 }
             }
 
@@ -397,17 +415,12 @@ impl<B: Storage> Tlvs<B> {
         for t in self.iter() {
             if t.tag == TlvTag::MESSAGE_PAYLOAD {
                 payload = true;
-                continue;
+            } else if !t.tag.value_conforms(t.value.len(), t.value.last().copied()) {
+                return Err(EncodeError::TlvLength {
+                    tag: t.tag.0,
+                    len: t.value.len(),
+                });
             }
-            match t.tag.kind() {
-                Some(k) if !k.allows_len(t.value.len()) => {}
-                Some(TlvKind::CStr(_)) if t.value.last() != Some(&0) => {}
-                _ => continue,
-            }
-            return Err(EncodeError::TlvLength {
-                tag: t.tag.0,
-                len: t.value.len(),
-            });
         }
         Ok(payload)
     }
