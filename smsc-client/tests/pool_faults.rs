@@ -1,7 +1,8 @@
 //! Bind pools against the in-process simulator under faults: the SMSC killing connections
 //! mid-window 100 times during a 100 000-message run (every message ends accepted or
 //! reported, none lost, duplicates only where marked), a 30 % throttling storm (per-destination
-//! order kept), a carrier whose first host is dead (failover), and receipts correlated for
+//! order kept), a carrier whose first host is dead (failover) and comes back (failback, under
+//! traffic: nothing lost or sent twice), and receipts correlated for
 //! every accepted message, including receipts that beat their submit_sm_resp.
 
 use std::collections::{HashMap, HashSet};
@@ -317,6 +318,102 @@ async fn a_dead_host_fails_over_to_the_next() {
                 .all(|s| s.phase == BindPhase::Stopped)
         );
         sim.shutdown().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binds_fail_back_to_the_first_host_when_it_returns_losing_nothing() {
+    bounded(Duration::from_secs(60), async {
+        // The first host's port, with nobody listening on it yet.
+        let first = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap()
+        };
+        let backup = Simulator::start(sim_config()).await.unwrap();
+        let mut c = carrier("acme", &[format!("smpp://{first}"), addr(&backup)]);
+        c.binds = BindMix {
+            transmitters: 2,
+            receivers: 0,
+            transceivers: 1,
+        };
+        c.rebind.failback_after_ms = 100;
+        let (pool, events) = Pool::start(pool_config(vec![c])).unwrap();
+        let _receipts = drain_events(events);
+        assert!(pool.wait_all_bound(Duration::from_secs(10)).await);
+        assert!(
+            pool.bind_statuses().iter().all(|s| s.host == addr(&backup)),
+            "{:?}",
+            pool.bind_statuses()
+        );
+
+        // Traffic flows while the first host comes back and the binds move to it.
+        let pool = Arc::new(pool);
+        let senders: Vec<_> = (0..8)
+            .map(|t| {
+                let pool = pool.clone();
+                tokio::spawn(async move {
+                    let mut outcomes = Vec::new();
+                    for n in 0..250 {
+                        let o = pool
+                            .submit(OutboundMessage::text(
+                                &format!("{t}-{n}"),
+                                "ACME",
+                                &format!("4477009{t:02}{n:03}"),
+                                "hi",
+                            ))
+                            .await
+                            .unwrap();
+                        outcomes.push(o);
+                        tokio::time::sleep(Duration::from_micros(200)).await;
+                    }
+                    outcomes
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let primary = Simulator::start(sim_config().listen(first)).await.unwrap();
+        let want = format!("smpp://{first}");
+        while !pool
+            .bind_statuses()
+            .iter()
+            .all(|s| s.host == want && s.phase == BindPhase::Bound)
+        {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let mut total = 0;
+        for s in senders {
+            for o in s.await.unwrap() {
+                assert!(o.is_accepted(), "{o:?}");
+                assert_eq!(o.attempts, 1, "a failback retried a message: {o:?}");
+                total += 1;
+            }
+        }
+        // Every message reached exactly one SMSC: nothing lost, nothing sent twice.
+        assert_eq!(
+            primary.counters().accepted + backup.counters().accepted,
+            total
+        );
+
+        // From now on everything goes to the first host.
+        let before = (primary.counters().accepted, backup.counters().accepted);
+        for n in 0..50 {
+            let o = pool
+                .submit(OutboundMessage::text(
+                    &format!("after-{n}"),
+                    "ACME",
+                    "447700900001",
+                    "hi",
+                ))
+                .await
+                .unwrap();
+            assert!(o.is_accepted(), "{o:?}");
+        }
+        assert_eq!(primary.counters().accepted, before.0 + 50);
+        assert_eq!(backup.counters().accepted, before.1);
+        Arc::into_inner(pool).unwrap().shutdown().await;
+        primary.shutdown().await;
+        backup.shutdown().await;
     })
     .await;
 }

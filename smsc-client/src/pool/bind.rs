@@ -1,6 +1,7 @@
 //! One bind's supervisor: binds, reports the bind to the carrier's dispatcher (TX/TRX) and
 //! reads what the SMSC sends (RX/TRX), and after a drop binds again with exponential backoff
-//! and jitter, moving to the carrier's next host after `failover_after` consecutive failures.
+//! and jitter, moving to the carrier's next host after `failover_after` consecutive failures,
+//! and back to the first host (failback) once it answers again.
 //! On shutdown it sends `unbind` before closing, so the carrier does not answer
 //! `ESME_RALYBND` to the next bind.
 
@@ -14,7 +15,7 @@ use super::dispatch::Control;
 use super::pool::CarrierShared;
 use super::receipts::receive_loop;
 use super::state::BindPhase;
-use crate::esme::EsmeClient;
+use crate::esme::{EsmeClient, Handle, Inbound};
 use crate::session::BindKind;
 
 /// How long an unbind may take at shutdown before the connection is just closed.
@@ -96,25 +97,38 @@ impl BindTask {
                 () = self.stopped() => break,
             };
             match connected {
-                Ok((handle, inbound)) => {
+                Ok((first_handle, inbound)) => {
                     failures = 0;
                     backoff = rebind_backoff(&self.shared);
                     self.set(BindPhase::Bound, host, None);
                     tracing::info!(bind = %self.name, host = %self.shared.config.hosts[host], "pool: bound");
-                    if let Some(c) = &self.control {
-                        let _ = c.send(Control::Up {
-                            slot: self.slot,
-                            handle: handle.clone(),
-                        });
-                    }
-                    let rx = tokio::spawn(receive_loop(
-                        self.shared.clone(),
-                        self.name.clone(),
-                        inbound,
-                    ));
-                    let reason = tokio::select! {
-                        r = handle.closed() => Some(r),
-                        () = self.stopped() => None,
+                    let mut handle = first_handle;
+                    let mut rx = self.up(&handle, inbound);
+                    let failback =
+                        Duration::from_millis(self.shared.config.rebind.failback_after_ms);
+                    let mut shutdown = self.shutdown.clone();
+                    let reason = loop {
+                        let probe = probe_first_host(
+                            self.shared.clone(),
+                            self.kind,
+                            self.name.clone(),
+                            failback,
+                        );
+                        tokio::select! {
+                            r = handle.closed() => break Some(r),
+                            _ = shutdown.wait_for(|v| *v) => break None,
+                            probe = probe, if host != 0 && !failback.is_zero() => {
+                                let Some((new_handle, new_inbound)) = probe else { continue };
+                                // The first host is back: new requests go there from now on; the
+                                // old connection finishes what it has in flight, then unbinds.
+                                tracing::info!(bind = %self.name, host = %self.shared.config.hosts[0], "pool: failing back to the first host");
+                                let old = std::mem::replace(&mut handle, new_handle);
+                                let old_rx = std::mem::replace(&mut rx, self.up(&handle, new_inbound));
+                                host = 0;
+                                self.set(BindPhase::Bound, host, None);
+                                tokio::spawn(retire(old, old_rx, self.shared.config.window, Duration::from_millis(self.shared.config.response_timeout_ms)));
+                            }
+                        }
                     };
                     if let Some(c) = &self.control {
                         let _ = c.send(Control::Down { slot: self.slot });
@@ -159,4 +173,64 @@ impl BindTask {
         }
         self.set(BindPhase::Stopped, host, None);
     }
+
+    /// Hands a new bind to the dispatcher (binds that submit) and starts reading what the SMSC
+    /// sends on it.
+    fn up(&self, handle: &Handle, inbound: Inbound) -> tokio::task::JoinHandle<()> {
+        if let Some(c) = &self.control {
+            let _ = c.send(Control::Up {
+                slot: self.slot,
+                handle: handle.clone(),
+            });
+        }
+        tokio::spawn(receive_loop(
+            self.shared.clone(),
+            self.name.clone(),
+            inbound,
+        ))
+    }
+}
+
+/// After `after`, one bind attempt on the carrier's first host: the new bind, or `None`.
+async fn probe_first_host(
+    shared: Arc<CarrierShared>,
+    kind: BindKind,
+    name: Arc<str>,
+    after: Duration,
+) -> Option<(Handle, Inbound)> {
+    tokio::time::sleep(after).await;
+    let config = shared.config.esme_config(0, kind, &name).ok()?;
+    match EsmeClient::connect(config).await {
+        Ok(bound) => Some(bound),
+        Err(e) => {
+            tracing::debug!(bind = %name, error = %e, "pool: first host still down; staying");
+            None
+        }
+    }
+}
+
+/// Retires a bind replaced by failback: waits until it has no request in flight (at most
+/// `timeout`), unbinds, and lets its reader finish (receipts that still arrive on it are
+/// handled as usual).
+async fn retire(
+    handle: Handle,
+    reader: tokio::task::JoinHandle<()>,
+    window: usize,
+    timeout: Duration,
+) {
+    let deadline = Instant::now() + timeout;
+    while handle.window_available() < window
+        && Instant::now() < deadline
+        && handle.close_reason().is_none()
+    {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    if !matches!(
+        tokio::time::timeout(UNBIND_TIMEOUT, handle.unbind()).await,
+        Ok(Ok(()))
+    ) {
+        handle.close();
+    }
+    drop(handle);
+    let _ = reader.await;
 }

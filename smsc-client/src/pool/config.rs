@@ -154,6 +154,11 @@ pub struct RebindConfig {
     pub max_delay_ms: u64,
     /// Consecutive failed binds on one host before moving to the next host. Default 3.
     pub failover_after: u32,
+    /// Failback: while a bind is up on a host other than the first, it tries the first host
+    /// again every this many milliseconds. When that bind succeeds, new requests go to it at
+    /// once; the old connection answers what it still has in flight (up to the response
+    /// timeout) and unbinds. Default 60 000; 0 stays on whichever host is up.
+    pub failback_after_ms: u64,
 }
 
 impl Default for RebindConfig {
@@ -162,6 +167,7 @@ impl Default for RebindConfig {
             min_delay_ms: 500,
             max_delay_ms: 30_000,
             failover_after: 3,
+            failback_after_ms: 60_000,
         }
     }
 }
