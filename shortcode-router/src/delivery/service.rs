@@ -24,6 +24,7 @@ use crate::store::messages::{
     Direction, Inserted, MessageRecord, MessageStore, MessageStoreError, NewMessage, RawStatus,
     RollUp, now_ms,
 };
+use crate::store::{MtKind, MtRecord};
 
 /// Longest text accepted (10 concatenated UCS-2 parts' worth and then some).
 pub const MAX_TEXT_CHARS: usize = 1600;
@@ -195,6 +196,8 @@ struct Job {
     encoding: Encoding,
     validity_secs: Option<u32>,
     carrier: String,
+    /// The STOP confirmation: sent even though the recipient just opted out.
+    bypass_optout: bool,
 }
 
 /// The MT pipeline.
@@ -428,6 +431,8 @@ impl MtService {
             dlr: req.dlr.clone(),
             status: MessageStatus::Queued,
             created_at: now_ms(),
+            kind: MtKind::Api,
+            bypass_optout: false,
         };
         let idem = match (&req.api_key, &req.idempotency_key) {
             (Some(k), Some(key)) => Some((k.as_str(), key.as_str(), hash.as_str())),
@@ -453,6 +458,7 @@ impl MtService {
             encoding,
             validity_secs: req.validity_secs,
             carrier,
+            bypass_optout: false,
         })
         .await?;
         Ok(Accepted {
@@ -560,16 +566,17 @@ impl MtService {
                 String,
                 Option<i64>,
                 Option<String>,
+                bool,
             ),
         >(
-            "SELECT id, sender, recipient, body, encoding, validity_secs, carrier FROM mt_messages \
-             WHERE direction = 'mt' AND status = 'queued' ORDER BY seq",
+            "SELECT id, sender, recipient, body, encoding, validity_secs, carrier, bypass_optout \
+             FROM mt_messages WHERE direction = 'mt' AND status = 'queued' ORDER BY seq",
         )
         .fetch_all(self.store.pool())
         .await
         .map_err(MessageStoreError::from)?;
         let n = rows.len();
-        for (id, from, to, text, enc, validity, carrier) in rows {
+        for (id, from, to, text, enc, validity, carrier, bypass_optout) in rows {
             let encoding = if enc == Encoding::Ucs2.name() {
                 Encoding::Ucs2
             } else {
@@ -588,10 +595,60 @@ impl MtService {
                 encoding,
                 validity_secs: validity.map(|v| v as u32),
                 carrier,
+                bypass_optout,
             })
             .await?;
         }
         Ok(n)
+    }
+
+    /// Sends an MT of the MO pipeline (a handler's reply): refused at once when the recipient
+    /// opted out (unless it is the STOP confirmation), else recorded `queued` in the message
+    /// history and submitted like an API message (checked again under the consent gate).
+    /// Returns its id.
+    pub async fn send_internal(&self, m: &MtRecord) -> Result<String, MtError> {
+        if !self.accepting.load(Ordering::Acquire) {
+            return Err(MtError::ShuttingDown);
+        }
+        if !m.bypass_optout
+            && self
+                .optouts
+                .is_opted_out(&m.subscriber, &m.short_code)
+                .await
+                .map_err(MtError::OptOutCheck)?
+        {
+            metrics::counter!("router_mt_refused_total", "reason" => "opted_out").increment(1);
+            return Err(MtError::OptedOut {
+                to: m.subscriber.clone(),
+                from: m.short_code.clone(),
+            });
+        }
+        let mut message = queued_message(m);
+        message.carrier = self.routes.carrier_for(&m.short_code).map(Into::into);
+        self.store.insert_mt(&message, None).await?;
+        self.submit_stored(m).await?;
+        Ok(m.id.clone())
+    }
+
+    /// Submits an MT the MO pipeline already recorded (with [`queued_message`], in the MO's
+    /// transaction): compliance answers, the no-route reply.
+    pub async fn submit_stored(&self, m: &MtRecord) -> Result<(), MtError> {
+        let carrier = self
+            .routes
+            .carrier_for(&m.short_code)
+            .unwrap_or_default()
+            .to_owned();
+        self.enqueue(Job {
+            id: m.id.clone(),
+            from: m.short_code.clone(),
+            to: m.subscriber.clone(),
+            text: m.text.clone(),
+            encoding: coding::choose(&m.text, &[]).encoding,
+            validity_secs: None,
+            carrier,
+            bypass_optout: m.bypass_optout,
+        })
+        .await
     }
 
     /// Stops accepting, then waits for queued submissions and callbacks, at most `deadline`.
@@ -739,7 +796,12 @@ impl MtService {
     async fn submit(&self, job: Job) {
         let _consent = self.gate.lock(&job.to).await;
         // Checked again under the lock: a STOP recorded since the API call wins.
-        match self.optouts.is_opted_out(&job.to, &job.from).await {
+        let opted_out = if job.bypass_optout {
+            Ok(false)
+        } else {
+            self.optouts.is_opted_out(&job.to, &job.from).await
+        };
+        match opted_out {
             Ok(false) => {}
             Ok(true) => {
                 let raw = RawStatus {
@@ -959,6 +1021,32 @@ fn in_scope(m: &MessageRecord, scope: Option<&[String]>) -> bool {
 
 fn orphan_key(carrier: &str, key: &str) -> String {
     format!("{carrier}\0{key}")
+}
+
+/// The message-history row of an MT the MO pipeline sends (see [`MtService::send_internal`]):
+/// `queued`, its encoding and part count worked out as for an API message.
+pub fn queued_message(m: &MtRecord) -> NewMessage {
+    let encoding = coding::choose(&m.text, &[]).encoding;
+    NewMessage {
+        id: m.id.clone(),
+        direction: Direction::Mt,
+        api_key: None,
+        program: m.program.clone(),
+        sender: m.short_code.clone(),
+        recipient: m.subscriber.clone(),
+        body: m.text.clone(),
+        encoding: encoding.name().to_owned(),
+        segments: (coding::segments(&m.text, &encoding) as u32).max(1),
+        carrier: None,
+        status_callback: None,
+        validity_secs: None,
+        resend_of: None,
+        dlr: None,
+        status: MessageStatus::Queued,
+        created_at: m.created_at,
+        kind: m.kind,
+        bypass_optout: m.bypass_optout,
+    }
 }
 
 /// A new message id: `msg_` and a time-ordered unique suffix.
