@@ -14,8 +14,7 @@ use crate::api::{ApiConfig, AppState, Auth};
 use crate::config::Config;
 use crate::delivery::carrier::{Carrier, EsmeCarrier};
 use crate::delivery::{MtConfig, MtService};
-use crate::service::{start_carriers, start_mt};
-use crate::store::{SqliteStore, Store};
+use crate::service::{open_store, start_carriers, start_mt};
 
 /// The `[api]` and `[mt]` sections, which the router's own [`Config`] does not know (yet):
 /// split off the TOML before [`Config::parse`] reads the rest.
@@ -84,7 +83,7 @@ impl App {
         let auth = Arc::new(Auth::from_config(&sections.api.keys).map_err(anyhow::Error::msg)?);
         let callback_keys = sections.api.callback_keys().map_err(anyhow::Error::msg)?;
         // The router's store first: its migrations create the MO table that searches include.
-        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.store.path).await?);
+        let store = open_store(&config.store.path).await?;
         let mt = start_mt(&config, store.clone(), sections.mt.clone(), callback_keys).await?;
         let (carriers, mo_rx) = start_carriers(&config, &mt)?;
         let requeued = mt.requeue().await?;

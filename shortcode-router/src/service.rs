@@ -24,6 +24,7 @@ use crate::mo::Pipeline;
 use crate::mt::{MtError, MtRequest, Outbound};
 use crate::routing::RoutingTable;
 use crate::store::messages::{MessageStore, MessageStoreError};
+use crate::store::optout_cache::OptOutCache;
 use crate::store::{SqliteStore, Store, StoreError};
 use crate::webhook::{DispatchError, Dispatcher};
 
@@ -112,6 +113,13 @@ pub fn start_carriers(
     Ok((carriers, mo_rx))
 }
 
+/// Opens the router's SQLite store at `path` with the opt-outs held in memory in front of it
+/// ([`OptOutCache`]: the MT path checks consent without a database round trip).
+pub async fn open_store(path: &std::path::Path) -> Result<Arc<dyn Store>, StoreError> {
+    let sqlite: Arc<dyn Store> = Arc::new(SqliteStore::open(path).await?);
+    Ok(Arc::new(OptOutCache::load(sqlite, path).await?))
+}
+
 /// Opens the message history and starts the MT pipeline over the router's `store` (its
 /// opt-outs) with `settings`.
 pub async fn start_mt(
@@ -159,7 +167,7 @@ impl Service {
         if config.carriers.is_empty() {
             return Err(ServiceError::NoCarrier);
         }
-        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.store.path).await?);
+        let store = open_store(&config.store.path).await?;
         let mt = start_mt(
             &config,
             store.clone(),

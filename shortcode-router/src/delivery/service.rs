@@ -37,6 +37,34 @@ const MAX_ORPHANS: usize = 10_000;
 /// How long an unmatched receipt is kept.
 const ORPHAN_TTL: Duration = Duration::from_secs(60);
 
+/// Correlation keys of recently sent parts kept in memory (two generations of this many), so
+/// most receipts find their part without a database look-up.
+const RECENT_PARTS: usize = 100_000;
+
+/// Recently sent parts: `carrier\0key` -> (message id, part), in two generations (the older
+/// one is dropped when the newer one is full), so memory stays bounded.
+#[derive(Default)]
+struct RecentParts {
+    current: HashMap<String, (String, u32)>,
+    previous: HashMap<String, (String, u32)>,
+}
+
+impl RecentParts {
+    fn insert(&mut self, key: String, value: (String, u32)) {
+        if self.current.len() >= RECENT_PARTS {
+            self.previous = std::mem::take(&mut self.current);
+        }
+        self.current.insert(key, value);
+    }
+
+    fn get(&self, key: &str) -> Option<(String, u32)> {
+        self.current
+            .get(key)
+            .or_else(|| self.previous.get(key))
+            .cloned()
+    }
+}
+
 /// The encoding a caller asks for.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -216,6 +244,7 @@ pub struct MtService {
     max_in_flight: u32,
     splitter: Mutex<Splitter>,
     orphans: Mutex<HashMap<String, Orphan>>,
+    recent: Mutex<RecentParts>,
     accepting: AtomicBool,
 }
 
@@ -280,6 +309,7 @@ impl MtService {
             max_in_flight,
             splitter: Mutex::new(Splitter::new(ConcatMode::Udh8)),
             orphans: Mutex::new(HashMap::new()),
+            recent: Mutex::new(RecentParts::default()),
             accepting: AtomicBool::new(true),
         });
         tokio::spawn(dispatch(Arc::downgrade(&svc), rx));
@@ -703,7 +733,17 @@ impl MtService {
             detail: Some(format!("receipt for {}", receipt.message_id)),
         };
         metrics::counter!("router_receipts_total").increment(1);
-        match self.store.find_part(carrier, &key).await? {
+        let okey = orphan_key(carrier, &key);
+        let recent = self
+            .recent
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&okey);
+        let found = match recent {
+            Some(hit) => Some(hit),
+            None => self.store.find_part(carrier, &key).await?,
+        };
+        match found {
             Some((message_id, part)) => {
                 let r = self
                     .store
@@ -713,7 +753,6 @@ impl MtService {
                 Ok(true)
             }
             None => {
-                let okey = orphan_key(carrier, &key);
                 {
                     let mut o = self.orphans.lock().unwrap_or_else(|e| e.into_inner());
                     if o.len() >= MAX_ORPHANS {
@@ -879,12 +918,17 @@ impl MtService {
             match result {
                 Ok(smsc_id) => {
                     let key = carrier.id_form().submit_key(&smsc_id);
+                    let okey = orphan_key(carrier.name(), &key);
                     match self
                         .store
                         .part_sent(&job.id, part, carrier.name(), &smsc_id, &key)
                         .await
                     {
                         Ok(r) => {
+                            self.recent
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .insert(okey.clone(), (job.id.clone(), part));
                             let raw = RawStatus {
                                 command_status: Some(0),
                                 ..RawStatus::default()
@@ -899,7 +943,7 @@ impl MtService {
                         .orphans
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
-                        .remove(&orphan_key(carrier.name(), &key));
+                        .remove(&okey);
                     if let Some((status, raw, _)) = orphan {
                         if let Ok(r) = self.store.part_receipt(&job.id, part, status, &raw).await {
                             self.after_roll(r, &raw).await;

@@ -4,6 +4,7 @@
 //! a PostgreSQL one implements the same trait later.
 
 pub mod messages;
+pub mod optout_cache;
 pub mod sqlite;
 
 use std::future::Future;
