@@ -54,5 +54,8 @@ pub fn esme_config(name: &str, c: &CarrierConfig) -> Result<EsmeConfig, ConfigEr
         BindType::Receiver => BindKind::Receiver,
     };
     e.name = Some(name.to_owned());
+    if let Some(w) = c.window {
+        e.session.window = w;
+    }
     Ok(e)
 }
