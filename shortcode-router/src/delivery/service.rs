@@ -177,6 +177,8 @@ pub struct Routes {
     pub default_program: HashMap<String, String>,
     /// The carrier for short codes without one (the only carrier).
     pub fallback_carrier: Option<String>,
+    /// Carriers configured not to be asked for delivery receipts (`receipts = false`).
+    pub no_receipts: std::collections::HashSet<String>,
 }
 
 impl Routes {
@@ -187,6 +189,12 @@ impl Routes {
             .flatten();
         let mut r = Routes {
             fallback_carrier: fallback.clone(),
+            no_receipts: c
+                .carriers
+                .iter()
+                .filter(|(_, cc)| !cc.receipts)
+                .map(|(name, _)| name.clone())
+                .collect(),
             ..Routes::default()
         };
         for sc in &c.short_codes {
@@ -882,7 +890,8 @@ impl MtService {
                 .await;
             return;
         };
-        let pdus = match build_parts(&self.splitter, &job) {
+        let receipts = !self.routes.no_receipts.contains(&job.carrier);
+        let pdus = match build_parts(&self.splitter, &job, receipts) {
             Ok(p) => p,
             Err(e) => {
                 let raw = RawStatus {
@@ -1169,7 +1178,11 @@ fn relative_time(secs: u32) -> String {
     )
 }
 
-fn build_parts(splitter: &Mutex<Splitter>, job: &Job) -> Result<Vec<SubmitSm>, String> {
+fn build_parts(
+    splitter: &Mutex<Splitter>,
+    job: &Job,
+    receipts: bool,
+) -> Result<Vec<SubmitSm>, String> {
     let short = job.from.len() <= 8 && job.from.bytes().all(|b| b.is_ascii_digit());
     let alpha = !job.from.bytes().all(|b| b.is_ascii_digit() || b == b'+');
     let (ston, snpi) = if alpha {
@@ -1190,7 +1203,7 @@ fn build_parts(splitter: &Mutex<Splitter>, job: &Job) -> Result<Vec<SubmitSm>, S
         dest_addr_ton: 1,
         dest_addr_npi: 1,
         destination_addr: COctetString::try_from(job.to.as_str()).map_err(|e| e.to_string())?,
-        registered_delivery: 1,
+        registered_delivery: u8::from(receipts),
         validity_period: validity,
         ..SubmitSm::default()
     };
@@ -1213,6 +1226,33 @@ pub fn status_for_command_status(s: CommandStatus) -> MessageStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn receipts_are_asked_for_unless_the_carrier_says_not() {
+        let job = Job {
+            id: "msg_1".into(),
+            from: "12345".into(),
+            to: "447700900123".into(),
+            text: "hi".into(),
+            encoding: Encoding::GSM7,
+            validity_secs: None,
+            carrier: "sim".into(),
+            bypass_optout: false,
+        };
+        let splitter = Mutex::new(Splitter::new(ConcatMode::Udh8));
+        let on = build_parts(&splitter, &job, true).unwrap();
+        let off = build_parts(&splitter, &job, false).unwrap();
+        assert_eq!(
+            (on[0].registered_delivery, off[0].registered_delivery),
+            (1, 0)
+        );
+        let text = crate::config::tests::SAMPLE.replace(
+            "password = \"secret\"",
+            "password = \"secret\"\nreceipts = false",
+        );
+        let routes = Routes::from_config(&crate::config::Config::parse(&text).unwrap());
+        assert!(routes.no_receipts.contains("sim"));
+    }
 
     #[test]
     fn relative_validity() {
