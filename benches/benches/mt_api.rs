@@ -4,7 +4,8 @@
 //! the last `delivered` callback) and the API's accept rate.
 //!
 //! Run: `cargo bench -p smpp-benches --bench mt_api` (`MT_BENCH_MESSAGES`, default 20 000;
-//! `MT_BENCH_CLIENTS`, default 64 concurrent HTTP clients).
+//! `MT_BENCH_CLIENTS`, default 64 concurrent HTTP clients; `MT_BENCH_WINDOW`, the carrier
+//! bind's send window, default 10 as in a config that does not set it).
 //!
 //! Setup (not timed): one tokio runtime with 2 workers shared by the simulator (receipts after
 //! 10 ms), the service (API, MT pipeline, MO pipeline, SQLite in a temp dir, WAL,
@@ -105,6 +106,7 @@ async fn wait_delivered(seen: &Seen, want: u64) {
 fn main() {
     let count = env("MT_BENCH_MESSAGES", 20_000);
     let clients = env("MT_BENCH_CLIENTS", 64);
+    let window = env("MT_BENCH_WINDOW", 10);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -135,6 +137,7 @@ host = "127.0.0.1"
 port = {port}
 system_id = "bench"
 password = "bench"
+window = {window}
 [[short_codes]]
 code = "12345"
 [[programs]]
@@ -172,7 +175,7 @@ max_in_flight = 512
         let total = start.elapsed();
         let c = sim.counters();
         println!(
-            "mt_api: {count} messages, {clients} clients: API accepted {:.0} msgs/s ({:.2} s); \
+            "mt_api: {count} messages, {clients} clients, window {window}: API accepted {:.0} msgs/s ({:.2} s); \
              end to end (POST -> submit_sm -> receipt -> delivered callback) {:.0} msgs/s ({:.2} s)",
             count as f64 / accept.as_secs_f64(),
             accept.as_secs_f64(),

@@ -4,26 +4,17 @@
 //! its graceful shutdown (stop taking requests, drain submissions and callbacks, unbind).
 
 use std::path::Path;
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 use std::time::Duration;
 
-use futures::future::BoxFuture;
-use smpp_codec::receipt::Receipt;
-use smpp_codec::{CommandId, CommandStatus, SubmitSm};
-use smsc_client::esme::{InboundRequest, RequestError};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::api::{ApiConfig, AppState, Auth};
-use crate::carrier::{CarrierError, CarrierFuture, OutboundSm};
-use crate::compliance::ConsentGate;
 use crate::config::Config;
-use crate::delivery::carrier::{Carrier, EsmeCarrier, InboundSink, SubmitError};
-use crate::delivery::compliance::StoreOptOuts;
-use crate::delivery::service::MtParts;
-use crate::delivery::{MtConfig, MtService, Routes};
-use crate::store::messages::MessageStore;
-use crate::store::{SqliteStore, Store};
+use crate::delivery::carrier::{Carrier, EsmeCarrier};
+use crate::delivery::{MtConfig, MtService};
+use crate::service::{open_store, start_carriers, start_mt};
 
 /// The `[api]` and `[mt]` sections, which the router's own [`Config`] does not know (yet):
 /// split off the TOML before [`Config::parse`] reads the rest.
@@ -62,99 +53,6 @@ pub fn parse_config(text: &str) -> anyhow::Result<(Config, ServiceSections)> {
     Ok((config, ServiceSections { api, mt }))
 }
 
-/// Receipts go to the MT pipeline when they are its messages'; everything else (MOs, receipts
-/// of the MO pipeline's replies) goes on to the MO pipeline.
-struct Sink {
-    mt: Weak<MtService>,
-    mo: mpsc::Sender<InboundRequest>,
-}
-
-impl InboundSink for Sink {
-    fn handle(&self, carrier: &str, req: InboundRequest) -> BoxFuture<'_, ()> {
-        let carrier = carrier.to_owned();
-        Box::pin(async move {
-            let owned = match Receipt::from_body(req.body()) {
-                Some(Ok(r)) => Some(r.to_owned_receipt()),
-                _ => None,
-            };
-            if let (Some(receipt), Some(mt)) = (owned, self.mt.upgrade()) {
-                match mt.handle_receipt(&carrier, &receipt).await {
-                    Ok(true) => {
-                        req.ok();
-                        return;
-                    }
-                    Ok(false) => {}
-                    Err(e) => {
-                        // Principle 5: not stored, so the SMSC must send it again.
-                        tracing::error!(error = %e, "cannot store a receipt");
-                        req.reject(CommandStatus::ESME_RX_T_APPN);
-                        return;
-                    }
-                }
-            }
-            metrics::counter!("router_inbound_forwarded_total", "carrier" => carrier.clone())
-                .increment(1);
-            metrics::gauge!("router_mo_queue_depth")
-                .set((self.mo.max_capacity() - self.mo.capacity()) as f64);
-            if let Err(mpsc::error::SendError(req)) = self.mo.send(req).await {
-                req.reject(CommandStatus::ESME_RX_T_APPN);
-            }
-        })
-    }
-}
-
-/// Lets the MO pipeline's replies go out on the same bind as the API's MTs.
-struct SharedBind(Arc<EsmeCarrier>);
-
-impl crate::carrier::Carrier for SharedBind {
-    fn submit<'a>(
-        &'a self,
-        sm: &'a OutboundSm,
-    ) -> CarrierFuture<'a, Result<Vec<String>, CarrierError>> {
-        Box::pin(async move {
-            let build = |e: &dyn std::fmt::Display| CarrierError::Build(e.to_string());
-            let short = sm.from.len() <= 8 && sm.from.bytes().all(|b| b.is_ascii_digit());
-            let template = SubmitSm {
-                source_addr_ton: if short { 3 } else { 1 },
-                source_addr_npi: if short { 0 } else { 1 },
-                source_addr: sm.from.as_str().try_into().map_err(|e| build(&e))?,
-                dest_addr_ton: 1,
-                dest_addr_npi: 1,
-                destination_addr: sm.to.as_str().try_into().map_err(|e| build(&e))?,
-                registered_delivery: 1,
-                ..SubmitSm::default()
-            };
-            let encoding = smpp_codec::coding::choose(&sm.text, &[]).encoding;
-            let parts = smpp_codec::concat::Splitter::new(smpp_codec::concat::ConcatMode::Udh8)
-                .submit_sms(&template, &sm.text, &encoding)
-                .map_err(|e| build(&e))?;
-            let mut ids = Vec::with_capacity(parts.len());
-            for part in parts {
-                match self.0.submit(part).await {
-                    Ok(id) => ids.push(id),
-                    Err(SubmitError::Unavailable(_)) if ids.is_empty() => {
-                        return Err(CarrierError::Unavailable);
-                    }
-                    Err(e) => {
-                        let source = match e {
-                            SubmitError::Status(status) => RequestError::Status {
-                                command: CommandId::SubmitSm,
-                                status,
-                            },
-                            SubmitError::Unavailable(_) => RequestError::Closed,
-                        };
-                        return Err(CarrierError::Request {
-                            parts_sent: ids.len(),
-                            source,
-                        });
-                    }
-                }
-            }
-            Ok(ids)
-        })
-    }
-}
-
 /// A running service.
 pub struct App {
     mt: Arc<MtService>,
@@ -185,50 +83,18 @@ impl App {
         let auth = Arc::new(Auth::from_config(&sections.api.keys).map_err(anyhow::Error::msg)?);
         let callback_keys = sections.api.callback_keys().map_err(anyhow::Error::msg)?;
         // The router's store first: its migrations create the MO table that searches include.
-        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.store.path).await?);
-        let messages = MessageStore::open(&config.store.path).await?;
-        let gate = ConsentGate::default();
-        let optouts = Arc::new(StoreOptOuts::new(store.clone(), messages.pool().clone()));
-        let mt = MtService::start(MtParts {
-            store: messages,
-            optouts,
-            gate: gate.clone(),
-            routes: Routes::from_config(&config),
-            config: sections.mt.clone(),
-            callback_keys,
-        })
-        .await?;
-        let (mo_tx, mo_rx) = mpsc::channel(4096);
-        let mut carriers = Vec::new();
-        for (name, c) in &config.carriers {
-            let esme = crate::carrier::esme_config(name, c)?;
-            let sink = Arc::new(Sink {
-                mt: Arc::downgrade(&mt),
-                mo: mo_tx.clone(),
-            });
-            let carrier = EsmeCarrier::start(name, esme, Default::default(), sink);
-            mt.add_carrier(carrier.clone());
-            carriers.push(carrier);
-        }
-        drop(mo_tx);
+        let store = open_store(&config.store.path).await?;
+        let mt = start_mt(&config, store.clone(), sections.mt.clone(), callback_keys).await?;
+        let (carriers, mo_rx) = start_carriers(&config, &mt)?;
         let requeued = mt.requeue().await?;
         if requeued > 0 {
             tracing::info!(requeued, "sending MTs a previous run left queued");
         }
-        let service = match carriers.first() {
-            Some(first) => Some(
-                // One gate for both MT paths (API and MO replies): a STOP is ordered against
-                // every MT to that subscriber.
-                crate::Service::start_with_gate(
-                    config.clone(),
-                    store,
-                    Arc::new(SharedBind(first.clone())),
-                    mo_rx,
-                    gate,
-                )
-                .await?,
-            ),
-            None => None,
+        let service = if carriers.is_empty() {
+            None
+        } else {
+            // Every MT (API and MO replies) goes through `mt`: one history, one consent gate.
+            Some(crate::Service::start_with(config.clone(), store, mt.clone(), mo_rx).await?)
         };
         let listener = match listener {
             Some(l) => l,

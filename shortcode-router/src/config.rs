@@ -127,6 +127,11 @@ pub struct CarrierConfig {
     /// Ask for delivery receipts on MTs.
     #[serde(default = "yes")]
     pub receipts: bool,
+    /// The send window: `submit_sm`s in flight at once on the bind, awaiting their
+    /// `submit_sm_resp` (default 10; raise it to what the carrier allows: with one bind,
+    /// throughput is at most `window` / round-trip time).
+    #[serde(default)]
+    pub window: Option<usize>,
 }
 
 fn default_port() -> u16 {
@@ -407,6 +412,13 @@ impl Config {
                 return Err(invalid(format!("carrier {name}: host is empty")));
             }
             c.password(name)?;
+            if let Some(w) = c.window
+                && !(1..=10_000).contains(&w)
+            {
+                return Err(invalid(format!(
+                    "carrier {name}: window must be 1 to 10000 (got {w})"
+                )));
+            }
         }
         if self.store.max_batch == 0 {
             return Err(invalid("store.max_batch must be at least 1"));
@@ -609,6 +621,22 @@ handler = "coffee"
             .unwrap_err()
             .to_string();
         assert!(e.contains("bogus"), "{e}");
+    }
+
+    #[test]
+    fn carrier_window_is_optional_and_checked() {
+        let c = Config::parse(SAMPLE).unwrap();
+        assert_eq!(c.carriers["sim"].window, None);
+        let text = SAMPLE.replace(
+            "password = \"secret\"",
+            "password = \"secret\"\nwindow = 64",
+        );
+        let c = Config::parse(&text).unwrap();
+        let esme = crate::carrier::esme_config("sim", &c.carriers["sim"]).unwrap();
+        assert_eq!(esme.session.window, 64);
+        let text = SAMPLE.replace("password = \"secret\"", "password = \"secret\"\nwindow = 0");
+        let e = Config::parse(&text).unwrap_err().to_string();
+        assert!(e.contains("window"), "{e}");
     }
 
     #[test]

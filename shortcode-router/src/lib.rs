@@ -4,7 +4,8 @@
 //!
 //! Layout: [`config`] (the TOML file), [`routing`] (keyword table), [`compliance`] (keyword
 //! families, answers, the consent gate), [`conversation`] (two-way state), [`carrier`] (the
-//! MT/MO edges over an ESME bind), [`mt`] (every MT goes through the compliance check here),
+//! MO source and carrier settings), [`mt`] (the MO pipeline's MTs, handed to the one MT
+//! pipeline in [`delivery`], which owns the message history and the consent gate),
 //! [`mo`] (the MO pipeline: store, acknowledge, route), [`webhook`] and [`signing`] (handlers),
 //! [`store`] (trait and SQLite), [`service`] (wiring).
 

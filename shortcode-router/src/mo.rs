@@ -27,7 +27,7 @@ use crate::conversation;
 use crate::mt::Outbound;
 use crate::routing::{RoutingTable, Rule};
 use crate::store::{
-    ConsentChange, InboundWrite, MoRecord, MoState, MoWrite, MtKind, MtRecord, MtState, PartRecord,
+    ConsentChange, InboundWrite, MoRecord, MoState, MoWrite, MtKind, MtRecord, PartRecord,
     ReceiptRecord, Store, StoreError, SubscriptionChange, WebhookRecord, WebhookState,
 };
 use crate::webhook::{self, Dispatcher};
@@ -157,7 +157,7 @@ fn compliance_mt(
     bypass: bool,
 ) -> MtRecord {
     MtRecord {
-        id: new_id("mt"),
+        id: new_id("msg"),
         created_at: now_ms(),
         short_code: mo.short_code.clone(),
         subscriber: mo.source.clone(),
@@ -165,8 +165,6 @@ fn compliance_mt(
         text,
         kind: MtKind::Compliance,
         bypass_optout: bypass,
-        state: MtState::Queued,
-        error: None,
     }
 }
 
@@ -195,7 +193,6 @@ impl Pipeline {
         store: Arc<dyn Store>,
         dispatcher: Arc<Dispatcher>,
         outbound: Arc<Outbound>,
-        gate: ConsentGate,
     ) -> Pipeline {
         let reassembly = ReassemblyConfig {
             timeout: std::time::Duration::from_secs(config.reassembly.timeout_secs),
@@ -207,8 +204,9 @@ impl Pipeline {
             table,
             store,
             dispatcher,
+            // The MT pipeline's gate: one per service, by construction.
+            gate: outbound.gate().clone(),
             outbound,
-            gate,
             reassembler: Reassembler::new(reassembly),
             alphabet: DefaultAlphabet::default(),
             reload_parts: true,
@@ -843,19 +841,7 @@ async fn sleep_until(deadline: Option<Instant>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::carrier::{Carrier, CarrierError, CarrierFuture, OutboundSm};
     use crate::store::SqliteStore;
-
-    struct NoCarrier;
-
-    impl Carrier for NoCarrier {
-        fn submit<'a>(
-            &'a self,
-            _sm: &'a OutboundSm,
-        ) -> CarrierFuture<'a, Result<Vec<String>, CarrierError>> {
-            Box::pin(async { Err(CarrierError::Unavailable) })
-        }
-    }
 
     /// Parts stored before a restart come back into the reassembler; a message still
     /// incomplete at its timeout is routed with its gap marked and its parts removed.
@@ -891,20 +877,23 @@ mod tests {
             .write_inbound(&[InboundWrite::Part(part_record(&part))])
             .await
             .unwrap();
-        let gate = ConsentGate::default();
-        let outbound = Arc::new(Outbound::new(
-            config.clone(),
+        // An MT pipeline without carriers: nothing is sent.
+        let mt = crate::service::start_mt(
+            &config,
             store.clone(),
-            Arc::new(NoCarrier),
-            gate.clone(),
-        ));
+            Default::default(),
+            Default::default(),
+        )
+        .await
+        .unwrap();
+        let outbound = Arc::new(Outbound::new(config.clone(), store.clone(), mt));
         let dispatcher = Arc::new(
             Dispatcher::start(&config, store.clone(), outbound.clone())
                 .await
                 .unwrap(),
         );
         let table = Arc::new(RoutingTable::build(&config).unwrap());
-        let mut p = Pipeline::new(config, table, store.clone(), dispatcher, outbound, gate);
+        let mut p = Pipeline::new(config, table, store.clone(), dispatcher, outbound);
         p.restore_parts().await.unwrap();
         assert_eq!(p.reassembler.pending_messages(), 1);
         let mut batch = Batch::default();

@@ -1,20 +1,30 @@
-//! The router as a running service: opens the store (migrations), binds to the carrier, starts
-//! the webhook workers and the MO pipeline, resends MTs left queued. [`Service::start`] wires
-//! the configured ESME bind; [`Service::start_with`] takes any [`Carrier`] and [`MoSource`]
-//! (the bind pools later). Dropping a `Service` stops it at once, like a killed process;
-//! [`Service::shutdown`] unbinds first.
+//! The router as a running service: opens the store (migrations), starts the MT pipeline
+//! ([`MtService`], the one path every MT takes), binds to the carriers, starts the webhook
+//! workers and the MO pipeline. [`Service::start`] wires the configured carriers;
+//! [`Service::start_with`] takes any [`MtService`] and [`MoSource`]. Dropping a `Service`
+//! stops it at once, like a killed process; [`Service::shutdown`] unbinds first.
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
+use futures::future::BoxFuture;
+use smpp_codec::CommandStatus;
+use smpp_codec::receipt::Receipt;
+use smsc_client::esme::InboundRequest;
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::carrier::{Carrier, EsmeCarrier, MoSource, esme_config};
-use crate::compliance::ConsentGate;
+use crate::carrier::{MoSource, esme_config};
 use crate::config::{Config, ConfigError};
+use crate::delivery::carrier::{Carrier as _, EsmeCarrier, InboundSink};
+use crate::delivery::compliance::StoreOptOuts;
+use crate::delivery::service::MtParts;
+use crate::delivery::{MtConfig, MtService, Routes};
 use crate::mo::Pipeline;
-use crate::mt::{MtError, MtRequest, MtSent, Outbound};
+use crate::mt::{MtError, MtRequest, Outbound};
 use crate::routing::RoutingTable;
+use crate::store::messages::{MessageStore, MessageStoreError};
+use crate::store::optout_cache::OptOutCache;
 use crate::store::{SqliteStore, Store, StoreError};
 use crate::webhook::{DispatchError, Dispatcher};
 
@@ -27,6 +37,12 @@ pub enum ServiceError {
     /// The store.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The message history.
+    #[error(transparent)]
+    Messages(#[from] MessageStoreError),
+    /// The MT pipeline.
+    #[error("MT pipeline: {0}")]
+    Mt(#[from] crate::delivery::MtError),
     /// The webhook workers.
     #[error(transparent)]
     Dispatch(#[from] DispatchError),
@@ -35,13 +51,103 @@ pub enum ServiceError {
     NoCarrier,
 }
 
+/// Receipts go to the MT pipeline when they are its messages' (every MT the service sends);
+/// everything else (MOs, receipts nobody sent) goes on to the MO pipeline.
+struct Sink {
+    mt: Weak<MtService>,
+    mo: mpsc::Sender<InboundRequest>,
+}
+
+impl InboundSink for Sink {
+    fn handle(&self, carrier: &str, req: InboundRequest) -> BoxFuture<'_, ()> {
+        let carrier = carrier.to_owned();
+        Box::pin(async move {
+            let owned = match Receipt::from_body(req.body()) {
+                Some(Ok(r)) => Some(r.to_owned_receipt()),
+                _ => None,
+            };
+            if let (Some(receipt), Some(mt)) = (owned, self.mt.upgrade()) {
+                match mt.handle_receipt(&carrier, &receipt).await {
+                    Ok(true) => {
+                        req.ok();
+                        return;
+                    }
+                    Ok(false) => {}
+                    Err(e) => {
+                        // Principle 5: not stored, so the SMSC must send it again.
+                        tracing::error!(error = %e, "cannot store a receipt");
+                        req.reject(CommandStatus::ESME_RX_T_APPN);
+                        return;
+                    }
+                }
+            }
+            metrics::counter!("router_inbound_forwarded_total", "carrier" => carrier.clone())
+                .increment(1);
+            metrics::gauge!("router_mo_queue_depth")
+                .set((self.mo.max_capacity() - self.mo.capacity()) as f64);
+            if let Err(mpsc::error::SendError(req)) = self.mo.send(req).await {
+                req.reject(CommandStatus::ESME_RX_T_APPN);
+            }
+        })
+    }
+}
+
+/// Starts one bind per configured carrier, adds each to `mt`, and returns them with the MO
+/// source their MOs (and receipts the MT pipeline does not know) arrive on.
+pub fn start_carriers(
+    config: &Config,
+    mt: &Arc<MtService>,
+) -> Result<(Vec<Arc<EsmeCarrier>>, mpsc::Receiver<InboundRequest>), ConfigError> {
+    let (mo_tx, mo_rx) = mpsc::channel(4096);
+    let mut carriers = Vec::new();
+    for (name, c) in &config.carriers {
+        let esme = esme_config(name, c)?;
+        let sink = Arc::new(Sink {
+            mt: Arc::downgrade(mt),
+            mo: mo_tx.clone(),
+        });
+        let carrier = EsmeCarrier::start(name, esme, Default::default(), sink);
+        mt.add_carrier(carrier.clone());
+        carriers.push(carrier);
+    }
+    Ok((carriers, mo_rx))
+}
+
+/// Opens the router's SQLite store at `path` with the opt-outs held in memory in front of it
+/// ([`OptOutCache`]: the MT path checks consent without a database round trip).
+pub async fn open_store(path: &std::path::Path) -> Result<Arc<dyn Store>, StoreError> {
+    let sqlite: Arc<dyn Store> = Arc::new(SqliteStore::open(path).await?);
+    Ok(Arc::new(OptOutCache::load(sqlite, path).await?))
+}
+
+/// Opens the message history and starts the MT pipeline over the router's `store` (its
+/// opt-outs) with `settings`.
+pub async fn start_mt(
+    config: &Config,
+    store: Arc<dyn Store>,
+    settings: MtConfig,
+    callback_keys: std::collections::HashMap<String, Vec<u8>>,
+) -> Result<Arc<MtService>, ServiceError> {
+    let messages = MessageStore::open(&config.store.path).await?;
+    let optouts = Arc::new(StoreOptOuts::new(store, messages.pool().clone()));
+    Ok(MtService::start(MtParts {
+        store: messages,
+        optouts,
+        gate: Default::default(),
+        routes: Routes::from_config(config),
+        config: settings,
+        callback_keys,
+    })
+    .await?)
+}
+
 /// A running router.
 pub struct Service {
     config: Arc<Config>,
     store: Arc<dyn Store>,
     outbound: Arc<Outbound>,
     dispatcher: Arc<Dispatcher>,
-    esme: Option<Arc<EsmeCarrier>>,
+    carriers: Vec<Arc<EsmeCarrier>>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -54,51 +160,44 @@ impl std::fmt::Debug for Service {
 }
 
 impl Service {
-    /// Starts the service on the configured carrier (one ESME bind) and SQLite store.
+    /// Starts the service on the configured carriers and SQLite store, with the MT pipeline's
+    /// defaults (no MT API: see [`crate::app::App`] for the whole service).
     pub async fn start(config: Config) -> Result<Service, ServiceError> {
         config.validate()?;
-        let (name, carrier) = config
-            .carriers
-            .iter()
-            .next()
-            .ok_or(ServiceError::NoCarrier)?;
-        let esme = esme_config(name, carrier)?;
-        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.store.path).await?);
-        let (esme, source) = EsmeCarrier::start(esme, carrier.receipts, 4096);
-        let mut service = Service::start_with(config, store, esme.clone(), source).await?;
-        service.esme = Some(esme);
+        if config.carriers.is_empty() {
+            return Err(ServiceError::NoCarrier);
+        }
+        let store = open_store(&config.store.path).await?;
+        let mt = start_mt(
+            &config,
+            store.clone(),
+            MtConfig::default(),
+            Default::default(),
+        )
+        .await?;
+        let (carriers, source) = start_carriers(&config, &mt)?;
+        let requeued = mt.requeue().await?;
+        if requeued > 0 {
+            tracing::info!(requeued, "sending MTs a previous run left queued");
+        }
+        let mut service = Service::start_with(config, store, mt, source).await?;
+        service.carriers = carriers;
         Ok(service)
     }
 
-    /// Starts the service over any store, carrier and MO source.
+    /// Starts the MO side over any store, MT pipeline and MO source. Every MT it sends goes
+    /// through `mt`, under `mt`'s consent gate.
     pub async fn start_with(
         config: Config,
         store: Arc<dyn Store>,
-        carrier: Arc<dyn Carrier>,
+        mt: Arc<MtService>,
         source: impl MoSource,
-    ) -> Result<Service, ServiceError> {
-        Self::start_with_gate(config, store, carrier, source, ConsentGate::default()).await
-    }
-
-    /// Like [`start_with`](Self::start_with), sharing `gate` with other MT senders (the MT API),
-    /// so that an opt-out and any MT to the same subscriber are ordered whichever path sends it.
-    pub async fn start_with_gate(
-        config: Config,
-        store: Arc<dyn Store>,
-        carrier: Arc<dyn Carrier>,
-        source: impl MoSource,
-        gate: ConsentGate,
     ) -> Result<Service, ServiceError> {
         let table = Arc::new(
             RoutingTable::build(&config).map_err(|e| ConfigError::Invalid(e.to_string()))?,
         );
         let config = Arc::new(config);
-        let outbound = Arc::new(Outbound::new(
-            config.clone(),
-            store.clone(),
-            carrier,
-            gate.clone(),
-        ));
+        let outbound = Arc::new(Outbound::new(config.clone(), store.clone(), mt));
         let dispatcher =
             Arc::new(Dispatcher::start(&config, store.clone(), outbound.clone()).await?);
         let pipeline = Pipeline::new(
@@ -107,47 +206,42 @@ impl Service {
             store.clone(),
             dispatcher.clone(),
             outbound.clone(),
-            gate,
         );
-        let mut tasks = vec![tokio::spawn(pipeline.run(source))];
-        let out = outbound.clone();
-        tasks.push(tokio::spawn(async move {
-            // MTs left queued by a restart or a carrier outage.
-            let mut tick = tokio::time::interval(Duration::from_secs(2));
-            loop {
-                tick.tick().await;
-                if let Err(e) = out.resend_queued(1_000).await {
-                    tracing::warn!(error = %e, "cannot resend queued MTs");
-                }
-            }
-        }));
+        let tasks = vec![tokio::spawn(pipeline.run(source))];
         Ok(Service {
             config,
             store,
             outbound,
             dispatcher,
-            esme: None,
+            carriers: Vec::new(),
             tasks,
         })
     }
 
-    /// Waits until the carrier bind is up (`true`), or `timeout` passes. Always `true` for a
+    /// Waits until every carrier bind is up (`true`), or `timeout` passes. Always `true` for a
     /// service started with [`start_with`](Self::start_with).
     pub async fn wait_bound(&self, timeout: Duration) -> bool {
-        match &self.esme {
-            Some(e) => e.wait_bound(timeout).await,
-            None => true,
+        for c in &self.carriers {
+            if !c.wait_bound(timeout).await {
+                return false;
+            }
         }
+        true
     }
 
-    /// Sends an MT (compliance-checked; see [`Outbound::send`]).
-    pub async fn send(&self, req: MtRequest) -> Result<MtSent, MtError> {
+    /// Sends an MT (compliance-checked; see [`Outbound::send`]); returns its id.
+    pub async fn send(&self, req: MtRequest) -> Result<String, MtError> {
         self.outbound.send(req).await
     }
 
     /// The MT sender.
     pub fn outbound(&self) -> &Arc<Outbound> {
         &self.outbound
+    }
+
+    /// The MT pipeline (the message history, the consent gate).
+    pub fn mt(&self) -> &Arc<MtService> {
+        self.outbound.mt()
     }
 
     /// The store.
@@ -165,11 +259,11 @@ impl Service {
         self.dispatcher.is_disabled(handler)
     }
 
-    /// Unbinds, then stops every task. (Draining in-flight work within a deadline comes with
-    /// the service binary.)
+    /// Unbinds, then stops every task. (Draining in-flight work within a deadline is
+    /// [`crate::app::App::shutdown`]'s.)
     pub async fn shutdown(self) {
-        if let Some(e) = &self.esme {
-            e.unbind().await;
+        for c in &self.carriers {
+            c.shutdown().await;
         }
         drop(self);
     }
@@ -177,8 +271,8 @@ impl Service {
 
 impl Drop for Service {
     fn drop(&mut self) {
-        if let Some(e) = &self.esme {
-            e.abort();
+        for c in &self.carriers {
+            c.abort();
         }
         for t in &self.tasks {
             t.abort();

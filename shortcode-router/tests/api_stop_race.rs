@@ -1,7 +1,8 @@
 //! A STOP arriving from the carrier while the MT API keeps sending to the same subscriber: the
 //! MO pipeline and the API share one consent gate, so once the STOP confirmation has gone out,
 //! no API MT to that subscriber reaches the carrier, and every MT the API accepted either
-//! reached the carrier before the confirmation or ends refused.
+//! reached the carrier before the confirmation or ends refused. (That the gate is one instance
+//! is proved by `api_mo_history.rs`, which holds it from the API side.)
 
 mod api_support;
 

@@ -8,6 +8,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
+use shortcode_router::delivery::MessageStatus;
 use shortcode_router::mt::{MtError, MtRequest};
 use shortcode_router::store::MtKind;
 use smsc_client::sim::{Faults, SimConfig};
@@ -230,13 +231,31 @@ async fn stop_races_mts_in_flight() {
         }
         tokio::time::sleep(Duration::from_millis(150)).await;
         inject(&sim, "STOP", SUB).await;
-        let mut sent = 0;
+        // An MT is refused either at once (the STOP was recorded before it was accepted) or
+        // under the consent gate just before submission (recorded `rejected` in the history).
+        let mut accepted = Vec::new();
         let mut refused = 0;
         for s in senders {
             match s.await.unwrap() {
-                Ok(_) => sent += 1,
+                Ok(id) => accepted.push(id),
                 Err(MtError::OptedOut { .. }) => refused += 1,
                 Err(e) => panic!("unexpected MT error: {e}"),
+            }
+        }
+        let mut sent = 0;
+        for id in &accepted {
+            let mut status = MessageStatus::Queued;
+            for _ in 0..500 {
+                status = router.mt().store().get(id).await.unwrap().unwrap().status;
+                if status != MessageStatus::Queued {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            match status {
+                MessageStatus::Sent | MessageStatus::Delivered => sent += 1,
+                MessageStatus::Rejected => refused += 1,
+                other => panic!("MT {id} ended {other:?}"),
             }
         }
         eventually(10, "STOP confirmation", || {

@@ -196,6 +196,7 @@ pub fn message_json(m: &MessageRecord) -> Value {
     json!({
         "id": m.id,
         "direction": m.direction,
+        "kind": m.kind.map(|k| k.as_str()),
         "from": m.sender,
         "to": m.recipient,
         "text": m.body,

@@ -154,6 +154,8 @@ pub fn openapi() -> Value {
                     "encoding": {"type": "string"}, "program": {"type": ["string", "null"]}}},
                 "Message": {"type": "object", "properties": {
                     "id": {"type": "string"}, "direction": {"type": "string", "enum": ["mt", "mo"]},
+                    "kind": {"type": ["string", "null"], "enum": ["api", "reply", "compliance", "no_route", null],
+                        "description": "why an MT was sent: the API, a handler's reply, a STOP/HELP/START answer or opt-in request, the no-route reply"},
                     "from": {"type": "string"}, "to": {"type": "string"}, "text": {"type": "string"},
                     "status": status, "segments": {"type": "integer"}, "encoding": {"type": "string"},
                     "parts": {"type": "array", "items": {"type": "object"}},

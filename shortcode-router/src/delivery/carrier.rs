@@ -104,6 +104,19 @@ impl EsmeCarrier {
         })
     }
 
+    /// Closes the bind at once (no unbind) and stops binding again: a killed process.
+    pub fn abort(&self) {
+        let _ = self.stop.send(true);
+        if let Some(t) = self.task.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            t.abort();
+        }
+        if let Ok(slot) = self.handle.try_read()
+            && let Some(h) = slot.as_ref()
+        {
+            h.close();
+        }
+    }
+
     /// Waits until the bind is up, at most `timeout`; `true` when it is.
     pub async fn wait_bound(&self, timeout: Duration) -> bool {
         let mut up = self.up.clone();

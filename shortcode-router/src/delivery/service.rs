@@ -24,6 +24,7 @@ use crate::store::messages::{
     Direction, Inserted, MessageRecord, MessageStore, MessageStoreError, NewMessage, RawStatus,
     RollUp, now_ms,
 };
+use crate::store::{MtKind, MtRecord};
 
 /// Longest text accepted (10 concatenated UCS-2 parts' worth and then some).
 pub const MAX_TEXT_CHARS: usize = 1600;
@@ -35,6 +36,34 @@ const UNAVAILABLE_WAIT: Duration = Duration::from_secs(30);
 const MAX_ORPHANS: usize = 10_000;
 /// How long an unmatched receipt is kept.
 const ORPHAN_TTL: Duration = Duration::from_secs(60);
+
+/// Correlation keys of recently sent parts kept in memory (two generations of this many), so
+/// most receipts find their part without a database look-up.
+const RECENT_PARTS: usize = 100_000;
+
+/// Recently sent parts: `carrier\0key` -> (message id, part), in two generations (the older
+/// one is dropped when the newer one is full), so memory stays bounded.
+#[derive(Default)]
+struct RecentParts {
+    current: HashMap<String, (String, u32)>,
+    previous: HashMap<String, (String, u32)>,
+}
+
+impl RecentParts {
+    fn insert(&mut self, key: String, value: (String, u32)) {
+        if self.current.len() >= RECENT_PARTS {
+            self.previous = std::mem::take(&mut self.current);
+        }
+        self.current.insert(key, value);
+    }
+
+    fn get(&self, key: &str) -> Option<(String, u32)> {
+        self.current
+            .get(key)
+            .or_else(|| self.previous.get(key))
+            .cloned()
+    }
+}
 
 /// The encoding a caller asks for.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
@@ -148,6 +177,8 @@ pub struct Routes {
     pub default_program: HashMap<String, String>,
     /// The carrier for short codes without one (the only carrier).
     pub fallback_carrier: Option<String>,
+    /// Carriers configured not to be asked for delivery receipts (`receipts = false`).
+    pub no_receipts: std::collections::HashSet<String>,
 }
 
 impl Routes {
@@ -158,6 +189,12 @@ impl Routes {
             .flatten();
         let mut r = Routes {
             fallback_carrier: fallback.clone(),
+            no_receipts: c
+                .carriers
+                .iter()
+                .filter(|(_, cc)| !cc.receipts)
+                .map(|(name, _)| name.clone())
+                .collect(),
             ..Routes::default()
         };
         for sc in &c.short_codes {
@@ -195,6 +232,8 @@ struct Job {
     encoding: Encoding,
     validity_secs: Option<u32>,
     carrier: String,
+    /// The STOP confirmation: sent even though the recipient just opted out.
+    bypass_optout: bool,
 }
 
 /// The MT pipeline.
@@ -213,6 +252,7 @@ pub struct MtService {
     max_in_flight: u32,
     splitter: Mutex<Splitter>,
     orphans: Mutex<HashMap<String, Orphan>>,
+    recent: Mutex<RecentParts>,
     accepting: AtomicBool,
 }
 
@@ -277,6 +317,7 @@ impl MtService {
             max_in_flight,
             splitter: Mutex::new(Splitter::new(ConcatMode::Udh8)),
             orphans: Mutex::new(HashMap::new()),
+            recent: Mutex::new(RecentParts::default()),
             accepting: AtomicBool::new(true),
         });
         tokio::spawn(dispatch(Arc::downgrade(&svc), rx));
@@ -428,6 +469,8 @@ impl MtService {
             dlr: req.dlr.clone(),
             status: MessageStatus::Queued,
             created_at: now_ms(),
+            kind: MtKind::Api,
+            bypass_optout: false,
         };
         let idem = match (&req.api_key, &req.idempotency_key) {
             (Some(k), Some(key)) => Some((k.as_str(), key.as_str(), hash.as_str())),
@@ -453,6 +496,7 @@ impl MtService {
             encoding,
             validity_secs: req.validity_secs,
             carrier,
+            bypass_optout: false,
         })
         .await?;
         Ok(Accepted {
@@ -560,16 +604,17 @@ impl MtService {
                 String,
                 Option<i64>,
                 Option<String>,
+                bool,
             ),
         >(
-            "SELECT id, sender, recipient, body, encoding, validity_secs, carrier FROM mt_messages \
-             WHERE direction = 'mt' AND status = 'queued' ORDER BY seq",
+            "SELECT id, sender, recipient, body, encoding, validity_secs, carrier, bypass_optout \
+             FROM mt_messages WHERE direction = 'mt' AND status = 'queued' ORDER BY seq",
         )
         .fetch_all(self.store.pool())
         .await
         .map_err(MessageStoreError::from)?;
         let n = rows.len();
-        for (id, from, to, text, enc, validity, carrier) in rows {
+        for (id, from, to, text, enc, validity, carrier, bypass_optout) in rows {
             let encoding = if enc == Encoding::Ucs2.name() {
                 Encoding::Ucs2
             } else {
@@ -588,10 +633,60 @@ impl MtService {
                 encoding,
                 validity_secs: validity.map(|v| v as u32),
                 carrier,
+                bypass_optout,
             })
             .await?;
         }
         Ok(n)
+    }
+
+    /// Sends an MT of the MO pipeline (a handler's reply): refused at once when the recipient
+    /// opted out (unless it is the STOP confirmation), else recorded `queued` in the message
+    /// history and submitted like an API message (checked again under the consent gate).
+    /// Returns its id.
+    pub async fn send_internal(&self, m: &MtRecord) -> Result<String, MtError> {
+        if !self.accepting.load(Ordering::Acquire) {
+            return Err(MtError::ShuttingDown);
+        }
+        if !m.bypass_optout
+            && self
+                .optouts
+                .is_opted_out(&m.subscriber, &m.short_code)
+                .await
+                .map_err(MtError::OptOutCheck)?
+        {
+            metrics::counter!("router_mt_refused_total", "reason" => "opted_out").increment(1);
+            return Err(MtError::OptedOut {
+                to: m.subscriber.clone(),
+                from: m.short_code.clone(),
+            });
+        }
+        let mut message = queued_message(m);
+        message.carrier = self.routes.carrier_for(&m.short_code).map(Into::into);
+        self.store.insert_mt(&message, None).await?;
+        self.submit_stored(m).await?;
+        Ok(m.id.clone())
+    }
+
+    /// Submits an MT the MO pipeline already recorded (with [`queued_message`], in the MO's
+    /// transaction): compliance answers, the no-route reply.
+    pub async fn submit_stored(&self, m: &MtRecord) -> Result<(), MtError> {
+        let carrier = self
+            .routes
+            .carrier_for(&m.short_code)
+            .unwrap_or_default()
+            .to_owned();
+        self.enqueue(Job {
+            id: m.id.clone(),
+            from: m.short_code.clone(),
+            to: m.subscriber.clone(),
+            text: m.text.clone(),
+            encoding: coding::choose(&m.text, &[]).encoding,
+            validity_secs: None,
+            carrier,
+            bypass_optout: m.bypass_optout,
+        })
+        .await
     }
 
     /// Stops accepting, then waits for queued submissions and callbacks, at most `deadline`.
@@ -646,7 +741,17 @@ impl MtService {
             detail: Some(format!("receipt for {}", receipt.message_id)),
         };
         metrics::counter!("router_receipts_total").increment(1);
-        match self.store.find_part(carrier, &key).await? {
+        let okey = orphan_key(carrier, &key);
+        let recent = self
+            .recent
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&okey);
+        let found = match recent {
+            Some(hit) => Some(hit),
+            None => self.store.find_part(carrier, &key).await?,
+        };
+        match found {
             Some((message_id, part)) => {
                 let r = self
                     .store
@@ -656,7 +761,6 @@ impl MtService {
                 Ok(true)
             }
             None => {
-                let okey = orphan_key(carrier, &key);
                 {
                     let mut o = self.orphans.lock().unwrap_or_else(|e| e.into_inner());
                     if o.len() >= MAX_ORPHANS {
@@ -739,7 +843,12 @@ impl MtService {
     async fn submit(&self, job: Job) {
         let _consent = self.gate.lock(&job.to).await;
         // Checked again under the lock: a STOP recorded since the API call wins.
-        match self.optouts.is_opted_out(&job.to, &job.from).await {
+        let opted_out = if job.bypass_optout {
+            Ok(false)
+        } else {
+            self.optouts.is_opted_out(&job.to, &job.from).await
+        };
+        match opted_out {
             Ok(false) => {}
             Ok(true) => {
                 let raw = RawStatus {
@@ -781,7 +890,8 @@ impl MtService {
                 .await;
             return;
         };
-        let pdus = match build_parts(&self.splitter, &job) {
+        let receipts = !self.routes.no_receipts.contains(&job.carrier);
+        let pdus = match build_parts(&self.splitter, &job, receipts) {
             Ok(p) => p,
             Err(e) => {
                 let raw = RawStatus {
@@ -817,12 +927,17 @@ impl MtService {
             match result {
                 Ok(smsc_id) => {
                     let key = carrier.id_form().submit_key(&smsc_id);
+                    let okey = orphan_key(carrier.name(), &key);
                     match self
                         .store
                         .part_sent(&job.id, part, carrier.name(), &smsc_id, &key)
                         .await
                     {
                         Ok(r) => {
+                            self.recent
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .insert(okey.clone(), (job.id.clone(), part));
                             let raw = RawStatus {
                                 command_status: Some(0),
                                 ..RawStatus::default()
@@ -837,7 +952,7 @@ impl MtService {
                         .orphans
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
-                        .remove(&orphan_key(carrier.name(), &key));
+                        .remove(&okey);
                     if let Some((status, raw, _)) = orphan {
                         if let Ok(r) = self.store.part_receipt(&job.id, part, status, &raw).await {
                             self.after_roll(r, &raw).await;
@@ -961,6 +1076,32 @@ fn orphan_key(carrier: &str, key: &str) -> String {
     format!("{carrier}\0{key}")
 }
 
+/// The message-history row of an MT the MO pipeline sends (see [`MtService::send_internal`]):
+/// `queued`, its encoding and part count worked out as for an API message.
+pub fn queued_message(m: &MtRecord) -> NewMessage {
+    let encoding = coding::choose(&m.text, &[]).encoding;
+    NewMessage {
+        id: m.id.clone(),
+        direction: Direction::Mt,
+        api_key: None,
+        program: m.program.clone(),
+        sender: m.short_code.clone(),
+        recipient: m.subscriber.clone(),
+        body: m.text.clone(),
+        encoding: encoding.name().to_owned(),
+        segments: (coding::segments(&m.text, &encoding) as u32).max(1),
+        carrier: None,
+        status_callback: None,
+        validity_secs: None,
+        resend_of: None,
+        dlr: None,
+        status: MessageStatus::Queued,
+        created_at: m.created_at,
+        kind: m.kind,
+        bypass_optout: m.bypass_optout,
+    }
+}
+
 /// A new message id: `msg_` and a time-ordered unique suffix.
 pub fn new_id() -> String {
     crate::new_id("msg")
@@ -1037,7 +1178,11 @@ fn relative_time(secs: u32) -> String {
     )
 }
 
-fn build_parts(splitter: &Mutex<Splitter>, job: &Job) -> Result<Vec<SubmitSm>, String> {
+fn build_parts(
+    splitter: &Mutex<Splitter>,
+    job: &Job,
+    receipts: bool,
+) -> Result<Vec<SubmitSm>, String> {
     let short = job.from.len() <= 8 && job.from.bytes().all(|b| b.is_ascii_digit());
     let alpha = !job.from.bytes().all(|b| b.is_ascii_digit() || b == b'+');
     let (ston, snpi) = if alpha {
@@ -1058,7 +1203,7 @@ fn build_parts(splitter: &Mutex<Splitter>, job: &Job) -> Result<Vec<SubmitSm>, S
         dest_addr_ton: 1,
         dest_addr_npi: 1,
         destination_addr: COctetString::try_from(job.to.as_str()).map_err(|e| e.to_string())?,
-        registered_delivery: 1,
+        registered_delivery: u8::from(receipts),
         validity_period: validity,
         ..SubmitSm::default()
     };
@@ -1081,6 +1226,33 @@ pub fn status_for_command_status(s: CommandStatus) -> MessageStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn receipts_are_asked_for_unless_the_carrier_says_not() {
+        let job = Job {
+            id: "msg_1".into(),
+            from: "12345".into(),
+            to: "447700900123".into(),
+            text: "hi".into(),
+            encoding: Encoding::GSM7,
+            validity_secs: None,
+            carrier: "sim".into(),
+            bypass_optout: false,
+        };
+        let splitter = Mutex::new(Splitter::new(ConcatMode::Udh8));
+        let on = build_parts(&splitter, &job, true).unwrap();
+        let off = build_parts(&splitter, &job, false).unwrap();
+        assert_eq!(
+            (on[0].registered_delivery, off[0].registered_delivery),
+            (1, 0)
+        );
+        let text = crate::config::tests::SAMPLE.replace(
+            "password = \"secret\"",
+            "password = \"secret\"\nreceipts = false",
+        );
+        let routes = Routes::from_config(&crate::config::Config::parse(&text).unwrap());
+        assert!(routes.no_receipts.contains("sim"));
+    }
 
     #[test]
     fn relative_validity() {

@@ -12,6 +12,7 @@ use sqlx::{Row, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::delivery::status::{MessageStatus, roll_up};
+use crate::store::MtKind;
 
 /// The schema of the tables this module owns.
 pub const MIGRATION: &str = include_str!("../../migrations/0002_messages.sql");
@@ -101,6 +102,10 @@ pub struct NewMessage {
     pub status: MessageStatus,
     /// When it was accepted (ms since the epoch).
     pub created_at: i64,
+    /// Why it is sent (the API, a handler's reply, a compliance answer, the no-route reply).
+    pub kind: MtKind,
+    /// The STOP confirmation: the one MT that passes an opt-out.
+    pub bypass_optout: bool,
 }
 
 /// A stored message.
@@ -146,6 +151,8 @@ pub struct MessageRecord {
     pub created_at: i64,
     /// Last change at (ms).
     pub updated_at: i64,
+    /// Why an MT was sent (`None` for MOs).
+    pub kind: Option<MtKind>,
 }
 
 /// One part of a stored message.
@@ -319,7 +326,7 @@ pub struct MessageStore {
 
 const MESSAGE_COLUMNS: &str = "seq, id, direction, api_key, program, sender, recipient, body, \
     encoding, segments, carrier, status, status_callback, validity_secs, resend_of, error_code, \
-    error_message, created_at, updated_at, dlr_url, dlr_mask";
+    error_message, created_at, updated_at, dlr_url, dlr_mask, kind";
 
 impl MessageStore {
     /// The store over `pool` (call [`migrate`](Self::migrate) once).
@@ -354,6 +361,7 @@ impl MessageStore {
     /// Creates the tables if missing.
     pub async fn migrate(&mut self) -> Result<(), MessageStoreError> {
         sqlx::raw_sql(MIGRATION).execute(&self.pool).await?;
+        ensure_columns(&self.pool).await?;
         self.detect_mos().await
     }
 
@@ -375,7 +383,7 @@ impl MessageStore {
             format!(
                 "({mt} UNION ALL SELECT 0, id, 'mo', NULL, program, source, short_code, text, '', \
                  segments, NULL, 'delivered', NULL, NULL, NULL, NULL, NULL, received_at, \
-                 received_at, NULL, NULL FROM mos)"
+                 received_at, NULL, NULL, NULL FROM mos)"
             )
         } else {
             format!("({mt})")
@@ -920,20 +928,7 @@ async fn apply(tx: &mut sqlx::SqliteConnection, op: &Op) -> Result<Done, Message
                     })));
                 }
             }
-            insert_message(tx, m).await?;
-            for part in 1..=m.segments.max(1) {
-                sqlx::query(
-                    "INSERT INTO mt_parts (message_id, part_no, carrier, status, updated_at) \
-                     VALUES (?, ?, ?, ?, ?)",
-                )
-                .bind(&m.id)
-                .bind(part as i64)
-                .bind(&m.carrier)
-                .bind(MessageStatus::Queued.as_str())
-                .bind(m.created_at)
-                .execute(&mut *tx)
-                .await?;
-            }
+            insert_queued(tx, m).await?;
             Ok(Done::Inserted(Inserted::New))
         }
         Op::PartSent {
@@ -1283,7 +1278,7 @@ async fn bulk_insert(
         let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
             "INSERT INTO mt_messages (id, direction, api_key, program, sender, recipient, body, \
              encoding, segments, carrier, status, status_callback, validity_secs, resend_of, \
-             created_at, updated_at, dlr_url, dlr_mask) ",
+             created_at, updated_at, dlr_url, dlr_mask, kind, bypass_optout) ",
         );
         q.push_values(chunk, |mut b, m| {
             b.push_bind(&m.id)
@@ -1303,7 +1298,9 @@ async fn bulk_insert(
                 .push_bind(m.created_at)
                 .push_bind(m.created_at)
                 .push_bind(m.dlr.as_ref().map(|d| d.0.as_str()))
-                .push_bind(m.dlr.as_ref().map(|d| i64::from(d.1)));
+                .push_bind(m.dlr.as_ref().map(|d| i64::from(d.1)))
+                .push_bind(m.kind.as_str())
+                .push_bind(m.bypass_optout);
         });
         q.build().execute(&mut *tx).await?;
         let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
@@ -1336,6 +1333,48 @@ async fn bulk_insert(
     Ok(())
 }
 
+/// Inserts `m` with its `queued` parts and history entry on `tx`: how the MO pipeline records
+/// its MTs (replies, compliance answers) in the same transaction as the MO that caused them.
+pub async fn insert_queued(
+    tx: &mut sqlx::SqliteConnection,
+    m: &NewMessage,
+) -> Result<(), MessageStoreError> {
+    insert_message(tx, m).await?;
+    for part in 1..=m.segments.max(1) {
+        sqlx::query(
+            "INSERT INTO mt_parts (message_id, part_no, carrier, status, updated_at) \
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(&m.id)
+        .bind(part as i64)
+        .bind(&m.carrier)
+        .bind(MessageStatus::Queued.as_str())
+        .bind(m.created_at)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Adds the columns later versions need to `mt_messages` (`kind`, `bypass_optout`) when an
+/// older database lacks them. Safe to call any number of times.
+pub async fn ensure_columns(pool: &SqlitePool) -> Result<(), sqlx::Error> {
+    let cols: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info('mt_messages')")
+        .fetch_all(pool)
+        .await?;
+    if !cols.iter().any(|c| c == "kind") {
+        sqlx::query("ALTER TABLE mt_messages ADD COLUMN kind TEXT NOT NULL DEFAULT 'api'")
+            .execute(pool)
+            .await?;
+    }
+    if !cols.iter().any(|c| c == "bypass_optout") {
+        sqlx::query("ALTER TABLE mt_messages ADD COLUMN bypass_optout INTEGER NOT NULL DEFAULT 0")
+            .execute(pool)
+            .await?;
+    }
+    Ok(())
+}
+
 async fn insert_message(
     tx: &mut sqlx::SqliteConnection,
     m: &NewMessage,
@@ -1343,8 +1382,8 @@ async fn insert_message(
     sqlx::query(
         "INSERT INTO mt_messages (id, direction, api_key, program, sender, recipient, body, \
          encoding, segments, carrier, status, status_callback, validity_secs, resend_of, \
-         created_at, updated_at, dlr_url, dlr_mask) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         created_at, updated_at, dlr_url, dlr_mask, kind, bypass_optout) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(&m.id)
     .bind(m.direction.as_str())
@@ -1364,6 +1403,8 @@ async fn insert_message(
     .bind(m.created_at)
     .bind(m.dlr.as_ref().map(|d| d.0.clone()))
     .bind(m.dlr.as_ref().map(|d| i64::from(d.1)))
+    .bind(m.kind.as_str())
+    .bind(m.bypass_optout)
     .execute(&mut *tx)
     .await?;
     history(
@@ -1491,6 +1532,10 @@ fn message_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<MessageRecord, Messag
         error_message: r.try_get(16)?,
         created_at: r.try_get(17)?,
         updated_at: r.try_get(18)?,
+        kind: r
+            .try_get::<Option<String>, _>(21)?
+            .map(|k| MtKind::parse(&k).map_err(|e| MessageStoreError::Corrupt(e.to_string())))
+            .transpose()?,
     })
 }
 
@@ -1516,6 +1561,8 @@ mod tests {
             dlr: None,
             status: MessageStatus::Queued,
             created_at: now_ms(),
+            kind: MtKind::Api,
+            bypass_optout: false,
         }
     }
 

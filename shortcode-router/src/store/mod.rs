@@ -1,9 +1,10 @@
 //! The store behind the router: the [`Store`] trait (MOs and their long-MO parts, webhooks and
-//! their attempts, MTs with the receipt-correlation map, opt-outs, subscriptions,
+//! their attempts, opt-outs, subscriptions,
 //! conversations, handler state) and its records. [`sqlite`] is the embedded implementation;
 //! a PostgreSQL one implements the same trait later.
 
 pub mod messages;
+pub mod optout_cache;
 pub mod sqlite;
 
 use std::future::Future;
@@ -257,7 +258,8 @@ impl MtKind {
         }
     }
 
-    fn parse(s: &str) -> Result<MtKind, StoreError> {
+    /// The kind of a stored name.
+    pub fn parse(s: &str) -> Result<MtKind, StoreError> {
         Ok(match s {
             "reply" => MtKind::Reply,
             "compliance" => MtKind::Compliance,
@@ -268,42 +270,8 @@ impl MtKind {
     }
 }
 
-/// Where an MT is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MtState {
-    /// Stored, not yet accepted by a carrier.
-    Queued,
-    /// Accepted by the carrier (`submit_sm_resp` OK for every part).
-    Sent,
-    /// Refused by compliance (opted out): never reached a carrier.
-    Refused,
-    /// The carrier refused it, or it could not be built.
-    Failed,
-}
-
-impl MtState {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MtState::Queued => "queued",
-            MtState::Sent => "sent",
-            MtState::Refused => "refused",
-            MtState::Failed => "failed",
-        }
-    }
-
-    fn parse(s: &str) -> Result<MtState, StoreError> {
-        Ok(match s {
-            "queued" => MtState::Queued,
-            "sent" => MtState::Sent,
-            "refused" => MtState::Refused,
-            "failed" => MtState::Failed,
-            other => return Err(corrupt("MT state", other)),
-        })
-    }
-}
-
-/// An MT.
+/// An MT the MO pipeline sends (a reply or a compliance answer), as it routes the MO: written
+/// to the one message history (`mt_messages`, see [`messages`]) in the MO's transaction.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MtRecord {
     /// Our id.
@@ -322,10 +290,6 @@ pub struct MtRecord {
     pub kind: MtKind,
     /// The STOP confirmation: the one MT that passes an opt-out.
     pub bypass_optout: bool,
-    /// Where it is.
-    pub state: MtState,
-    /// Why it was refused or failed.
-    pub error: Option<String>,
 }
 
 /// A conversation: plain replies from `subscriber` on `short_code` go to `program`.
@@ -446,9 +410,9 @@ pub struct StoreStats {
     pub webhooks_dead: u64,
     /// Webhook attempts made.
     pub attempts: u64,
-    /// MTs sent.
+    /// MTs that reached a carrier (`sent` and later statuses).
     pub mts_sent: u64,
-    /// MTs refused by compliance.
+    /// MTs refused because the recipient opted out.
     pub mts_refused: u64,
     /// MTs queued.
     pub mts_queued: u64,
@@ -487,22 +451,6 @@ pub trait Store: Send + Sync + 'static {
         short_code: &'a str,
         program: &'a str,
     ) -> StoreFuture<'a, bool>;
-    /// Stores a new MT.
-    fn insert_mt<'a>(&'a self, mt: &'a MtRecord) -> StoreFuture<'a, ()>;
-    /// Sets an MT's state; for a sent MT, maps each part's carrier `message_id` to it.
-    fn finish_mt<'a>(
-        &'a self,
-        id: &'a str,
-        state: MtState,
-        error: Option<&'a str>,
-        message_ids: &'a [String],
-    ) -> StoreFuture<'a, ()>;
-    /// An MT.
-    fn mt<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<MtRecord>>;
-    /// MTs still queued (to resend at start), oldest first.
-    fn queued_mts(&self, limit: u32) -> StoreFuture<'_, Vec<MtRecord>>;
-    /// Our MT id for a carrier `message_id` (receipt correlation).
-    fn correlate<'a>(&'a self, message_id: &'a str) -> StoreFuture<'a, Option<String>>;
     /// Pending webhooks of `handler` due at `now`, oldest first.
     fn due_webhooks<'a>(
         &'a self,

@@ -14,8 +14,8 @@ use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
 
 use super::{
     AttemptOutcome, AttemptRecord, ConversationRecord, InboundWrite, MoRecord, MoState, MoWrite,
-    MtKind, MtRecord, MtState, PartRecord, PendingSubscription, Store, StoreError, StoreFuture,
-    StoreStats, WebhookRecord, WebhookState,
+    MtRecord, PartRecord, PendingSubscription, Store, StoreError, StoreFuture, StoreStats,
+    WebhookRecord, WebhookState,
 };
 
 /// The SQLite store.
@@ -47,6 +47,8 @@ impl SqliteStore {
             .connect_with(opts.clone())
             .await?;
         MIGRATOR.run(&writer).await?;
+        // The MO pipeline writes its MTs into the message history (`mt_messages`).
+        crate::store::messages::ensure_columns(&writer).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(30))
@@ -100,21 +102,6 @@ fn webhook_from_row(r: &SqliteRow) -> Result<WebhookRecord, StoreError> {
     })
 }
 
-fn mt_from_row(r: &SqliteRow) -> Result<MtRecord, StoreError> {
-    Ok(MtRecord {
-        id: r.try_get("id")?,
-        created_at: r.try_get("created_at")?,
-        short_code: r.try_get("short_code")?,
-        subscriber: r.try_get("subscriber")?,
-        program: r.try_get("program")?,
-        text: r.try_get("text")?,
-        kind: MtKind::parse(&r.try_get::<String, _>("kind")?)?,
-        bypass_optout: r.try_get::<i64, _>("bypass_optout")? != 0,
-        state: MtState::parse(&r.try_get::<String, _>("state")?)?,
-        error: r.try_get("error")?,
-    })
-}
-
 async fn insert_webhook(
     tx: &mut Transaction<'_, Sqlite>,
     w: &WebhookRecord,
@@ -141,25 +128,13 @@ async fn insert_webhook(
 }
 
 async fn insert_mt(tx: &mut Transaction<'_, Sqlite>, m: &MtRecord) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO mts (id, created_at, short_code, subscriber, program, text, kind, \
-         bypass_optout, state, error, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-         ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(&m.id)
-    .bind(m.created_at)
-    .bind(&m.short_code)
-    .bind(&m.subscriber)
-    .bind(&m.program)
-    .bind(&m.text)
-    .bind(m.kind.as_str())
-    .bind(i64::from(m.bypass_optout))
-    .bind(m.state.as_str())
-    .bind(&m.error)
-    .bind(m.created_at)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    let message = crate::delivery::service::queued_message(m);
+    crate::store::messages::insert_queued(tx, &message)
+        .await
+        .map_err(|e| match e {
+            crate::store::messages::MessageStoreError::Db(e) => e,
+            other => sqlx::Error::Protocol(other.to_string()),
+        })
 }
 
 async fn put_conversation(
@@ -314,7 +289,7 @@ async fn write_plain(
             InboundWrite::Receipt(r) => {
                 sqlx::query(
                     "INSERT INTO receipts (message_id, mt_id, stat, err, raw, received_at) \
-                     VALUES (?, (SELECT mt_id FROM receipt_map WHERE message_id = ?), ?, ?, ?, ?)",
+                     VALUES (?, (SELECT message_id FROM mt_parts WHERE smsc_id = ? LIMIT 1), ?, ?, ?, ?)",
                 )
                 .bind(&r.message_id)
                 .bind(&r.message_id)
@@ -492,7 +467,7 @@ impl Store for SqliteStore {
                     InboundWrite::Receipt(r) => {
                         sqlx::query(
                             "INSERT INTO receipts (message_id, mt_id, stat, err, raw, received_at) \
-                             VALUES (?, (SELECT mt_id FROM receipt_map WHERE message_id = ?), \
+                             VALUES (?, (SELECT message_id FROM mt_parts WHERE smsc_id = ? LIMIT 1), \
                              ?, ?, ?, ?)",
                         )
                         .bind(&r.message_id)
@@ -630,79 +605,6 @@ impl Store for SqliteStore {
             .fetch_optional(&self.reader)
             .await?;
             Ok(row.is_some())
-        })
-    }
-
-    fn insert_mt<'a>(&'a self, mt: &'a MtRecord) -> StoreFuture<'a, ()> {
-        Box::pin(async move {
-            let mut tx = self.writer.begin().await?;
-            insert_mt(&mut tx, mt).await?;
-            tx.commit().await?;
-            Ok(())
-        })
-    }
-
-    fn finish_mt<'a>(
-        &'a self,
-        id: &'a str,
-        state: MtState,
-        error: Option<&'a str>,
-        message_ids: &'a [String],
-    ) -> StoreFuture<'a, ()> {
-        Box::pin(async move {
-            let mut tx = self.writer.begin().await?;
-            sqlx::query("UPDATE mts SET state = ?, error = ?, updated_at = ? WHERE id = ?")
-                .bind(state.as_str())
-                .bind(error)
-                .bind(crate::now_ms())
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            for (i, m) in message_ids.iter().enumerate() {
-                sqlx::query(
-                    "INSERT INTO receipt_map (message_id, mt_id, part) VALUES (?, ?, ?) \
-                     ON CONFLICT (message_id) DO UPDATE SET mt_id = excluded.mt_id, \
-                     part = excluded.part",
-                )
-                .bind(m)
-                .bind(id)
-                .bind(i as i64 + 1)
-                .execute(&mut *tx)
-                .await?;
-            }
-            tx.commit().await?;
-            Ok(())
-        })
-    }
-
-    fn mt<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<MtRecord>> {
-        Box::pin(async move {
-            let row = sqlx::query("SELECT * FROM mts WHERE id = ?")
-                .bind(id)
-                .fetch_optional(&self.writer)
-                .await?;
-            row.as_ref().map(mt_from_row).transpose()
-        })
-    }
-
-    fn queued_mts(&self, limit: u32) -> StoreFuture<'_, Vec<MtRecord>> {
-        Box::pin(async move {
-            let rows =
-                sqlx::query("SELECT * FROM mts WHERE state = 'queued' ORDER BY created_at LIMIT ?")
-                    .bind(i64::from(limit))
-                    .fetch_all(&self.reader)
-                    .await?;
-            rows.iter().map(mt_from_row).collect()
-        })
-    }
-
-    fn correlate<'a>(&'a self, message_id: &'a str) -> StoreFuture<'a, Option<String>> {
-        Box::pin(async move {
-            let row = sqlx::query("SELECT mt_id FROM receipt_map WHERE message_id = ?")
-                .bind(message_id)
-                .fetch_optional(&self.reader)
-                .await?;
-            Ok(row.map(|r| r.try_get("mt_id")).transpose()?)
         })
     }
 
@@ -859,9 +761,11 @@ impl Store for SqliteStore {
                  (SELECT COUNT(*) FROM webhooks WHERE state = 'delivered') AS wd, \
                  (SELECT COUNT(*) FROM webhooks WHERE state = 'dead') AS wx, \
                  (SELECT COUNT(*) FROM webhook_attempts) AS att, \
-                 (SELECT COUNT(*) FROM mts WHERE state = 'sent') AS ms, \
-                 (SELECT COUNT(*) FROM mts WHERE state = 'refused') AS mr, \
-                 (SELECT COUNT(*) FROM mts WHERE state = 'queued') AS mq, \
+                 (SELECT COUNT(*) FROM mt_messages WHERE status IN \
+                  ('sent', 'delivered', 'undelivered', 'expired')) AS ms, \
+                 (SELECT COUNT(*) FROM mt_messages \
+                  WHERE error_code = 'recipient_opted_out') AS mr, \
+                 (SELECT COUNT(*) FROM mt_messages WHERE status = 'queued') AS mq, \
                  (SELECT COUNT(*) FROM receipts) AS rc",
             )
             .fetch_one(&self.writer)
