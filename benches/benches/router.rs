@@ -39,7 +39,9 @@ struct Seen {
 
 async fn hook(State(seen): State<Arc<Seen>>, headers: HeaderMap, body: Bytes) -> StatusCode {
     let now = base().elapsed().as_micros() as u64;
-    let wh = standardwebhooks::Webhook::new(SECRET).expect("secret");
+    // Built once, as a real handler would (building it decodes the secret).
+    static WH: OnceLock<standardwebhooks::Webhook> = OnceLock::new();
+    let wh = WH.get_or_init(|| standardwebhooks::Webhook::new(SECRET).expect("secret"));
     if wh.verify(&body, &headers).is_err() {
         seen.bad.fetch_add(1, Ordering::Relaxed);
         return StatusCode::UNAUTHORIZED;

@@ -13,8 +13,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use serde_json::{Value, json};
-use tokio::sync::{RwLock, Semaphore, mpsc, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, RwLock, Semaphore, mpsc, oneshot};
 use tokio::task::{JoinHandle, JoinSet};
 
 use crate::config::{Config, ConfigError, Profile, WebhookDefaults};
@@ -32,19 +33,44 @@ pub const OPTED_IN: &str = "subscriber.opted_in";
 
 /// The JSON payload of an MO webhook: who, what, and which rule matched.
 pub fn message_payload(mo: &MoRecord) -> String {
-    json!({
-        "type": MESSAGE_RECEIVED,
-        "id": mo.id,
-        "from": mo.source,
-        "to": mo.short_code,
-        "text": mo.text,
-        "segments": mo.segments,
-        "received_at": crate::rfc3339(mo.received_at),
-        "program": mo.program,
-        "route": mo.route,
-        "match": { "rule": mo.rule, "value": mo.matched },
+    // Serialized straight from borrowed fields (no `Value` tree), keys in the sorted order
+    // `json!` gave them, so stored payloads keep their shape.
+    #[derive(serde::Serialize)]
+    struct Match<'a> {
+        rule: &'a str,
+        value: Option<&'a str>,
+    }
+    #[derive(serde::Serialize)]
+    struct Payload<'a> {
+        from: &'a str,
+        id: &'a str,
+        #[serde(rename = "match")]
+        matched: Match<'a>,
+        program: Option<&'a str>,
+        received_at: String,
+        route: Option<&'a str>,
+        segments: u32,
+        text: &'a str,
+        to: &'a str,
+        #[serde(rename = "type")]
+        kind: &'static str,
+    }
+    serde_json::to_string(&Payload {
+        from: &mo.source,
+        id: &mo.id,
+        matched: Match {
+            rule: &mo.rule,
+            value: mo.matched.as_deref(),
+        },
+        program: mo.program.as_deref(),
+        received_at: crate::rfc3339(mo.received_at),
+        route: mo.route.as_deref(),
+        segments: mo.segments,
+        text: &mo.text,
+        to: &mo.short_code,
+        kind: MESSAGE_RECEIVED,
     })
-    .to_string()
+    .expect("a struct of strings serializes")
 }
 
 /// The JSON payload of a subscriber event (`subscriber.opted_out` / `subscriber.opted_in`).
@@ -182,13 +208,19 @@ pub fn backoff(defaults: &WebhookDefaults, attempt: u32) -> Duration {
 }
 
 enum Signer {
-    Standard(Vec<u8>),
+    Standard(signing::StandardSigner),
     Twilio(String),
 }
+
+static WEBHOOK_ID: HeaderName = HeaderName::from_static("webhook-id");
+static WEBHOOK_TIMESTAMP: HeaderName = HeaderName::from_static("webhook-timestamp");
+static WEBHOOK_SIGNATURE: HeaderName = HeaderName::from_static("webhook-signature");
 
 struct Worker {
     name: String,
     url: String,
+    /// `url`, parsed once.
+    target: reqwest::Url,
     signer: Signer,
     client: reqwest::Client,
     defaults: WebhookDefaults,
@@ -279,15 +311,15 @@ impl Worker {
     }
 
     async fn call(&self, w: &WebhookRecord) -> Result<Answer, reqwest::Error> {
-        let req = self.client.post(&self.url);
+        let req = self.client.post(self.target.clone());
         let req = match &self.signer {
-            Signer::Standard(key) => {
+            Signer::Standard(signer) => {
                 let ts = now_ms() / 1000;
-                let sig = signing::standard_signature(key, &w.id, ts, w.payload.as_bytes());
-                req.header("content-type", "application/json")
-                    .header("webhook-id", &w.id)
-                    .header("webhook-timestamp", ts.to_string())
-                    .header("webhook-signature", sig)
+                let sig = signer.sign(&w.id, ts, w.payload.as_bytes());
+                req.header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                    .header(WEBHOOK_ID.clone(), w.id.as_str())
+                    .header(WEBHOOK_TIMESTAMP.clone(), HeaderValue::from(ts))
+                    .header(WEBHOOK_SIGNATURE.clone(), sig)
                     .body(w.payload.clone())
             }
             Signer::Twilio(token) => {
@@ -309,7 +341,9 @@ impl Worker {
         Ok((status, ct, body))
     }
 
-    async fn attempt(self: Arc<Self>, w: WebhookRecord) {
+    /// One attempt. `permit` (a request slot towards the handler) is given back once the
+    /// answer is handed to the recorder: waiting for the record to be durable holds no slot.
+    async fn attempt(self: Arc<Self>, w: WebhookRecord, permit: OwnedSemaphorePermit) {
         let attempt = w.attempts + 1;
         let started = Instant::now();
         let at = now_ms();
@@ -377,7 +411,9 @@ impl Worker {
         {
             let _shared = self.sweeping.read().await;
             let (tx, rx) = oneshot::channel();
-            if self.results.send((record, tx)).await.is_ok() {
+            let queued = self.results.send((record, tx)).await.is_ok();
+            drop(permit);
+            if queued {
                 let _ = rx.await;
             }
             if gone {
@@ -444,10 +480,7 @@ impl Worker {
                     let Some(job) = job else { break };
                     let Ok(permit) = permits.clone().acquire_owned().await else { break };
                     let me = self.clone();
-                    running.spawn(async move {
-                        me.attempt(job).await;
-                        drop(permit);
-                    });
+                    running.spawn(me.attempt(job, permit));
                 }
                 _ = sweep.tick() => self.sweep().await,
                 Some(_) = running.join_next(), if !running.is_empty() => {}
@@ -500,10 +533,10 @@ impl Dispatcher {
         for (name, h) in &config.handlers {
             let secret = h.secret(name)?;
             let signer = match h.profile {
-                Profile::Json => Signer::Standard(
-                    signing::decode_secret(&secret)
+                Profile::Json => Signer::Standard(signing::StandardSigner::new(
+                    &signing::decode_secret(&secret)
                         .map_err(|e| ConfigError::Invalid(format!("handler {name}: {e}")))?,
-                ),
+                )),
                 Profile::Twilio => Signer::Twilio(secret),
             };
             let client = reqwest::Client::builder()
@@ -519,6 +552,9 @@ impl Dispatcher {
             let worker = Arc::new(Worker {
                 name: name.clone(),
                 url: h.url.clone(),
+                target: reqwest::Url::parse(&h.url).map_err(|e| {
+                    ConfigError::Invalid(format!("handler {name}: url {:?}: {e}", h.url))
+                })?,
                 signer,
                 client,
                 defaults: d.clone(),
@@ -707,6 +743,8 @@ mod tests {
         ));
         assert!(p.contains(&("OptOutType".into(), "STOP".into())));
         let v: Value = serde_json::from_str(&message_payload(&mo)).unwrap();
+        // Byte for byte what a `json!` object (sorted keys) gives.
+        assert_eq!(message_payload(&mo), v.to_string());
         assert_eq!(v["match"]["rule"], "keyword");
         assert_eq!(v["route"], "join");
     }

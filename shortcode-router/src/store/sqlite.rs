@@ -1,9 +1,12 @@
 //! The embedded [`Store`]: SQLite through sqlx, one file, WAL journal, migrations run at open.
 //! Writes go through one connection (SQLite has one writer; this avoids busy retries), reads
-//! through a small pool.
+//! through a small pool. The WAL is checkpointed by a connection of its own, in the background
+//! (passive: it never blocks the writer), so commits do not stall on a checkpoint's copying and
+//! syncing; the writer's own automatic checkpoint stays as a backstop at a larger WAL.
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::sqlite::{
@@ -23,6 +26,27 @@ use super::{
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
+    checkpointer: Arc<Checkpointer>,
+}
+
+/// Pages in the WAL at which the writer checkpoints by itself (SQLite's default is 1 000);
+/// normally the background checkpointer keeps the WAL well below.
+const WRITER_AUTOCHECKPOINT_PAGES: u32 = 8_000;
+
+/// How often the background checkpointer runs.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(50);
+
+/// The background checkpoint task and its connection; stops when the last store clone drops.
+#[derive(Debug)]
+struct Checkpointer {
+    pool: SqlitePool,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -44,7 +68,10 @@ impl SqliteStore {
             .max_connections(1)
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(30))
-            .connect_with(opts.clone())
+            .connect_with(opts.clone().pragma(
+                "wal_autocheckpoint",
+                WRITER_AUTOCHECKPOINT_PAGES.to_string(),
+            ))
             .await?;
         MIGRATOR.run(&writer).await?;
         // The MO pipeline writes its MTs into the message history (`mt_messages`).
@@ -52,15 +79,50 @@ impl SqliteStore {
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(30))
-            .connect_with(opts.read_only(true))
+            .connect_with(opts.clone().read_only(true))
             .await?;
-        Ok(SqliteStore { writer, reader })
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(opts)
+            .await?;
+        let task = tokio::spawn(checkpoint_loop(pool.clone()));
+        Ok(SqliteStore {
+            writer,
+            reader,
+            checkpointer: Arc::new(Checkpointer { pool, task }),
+        })
     }
 
-    /// Closes both pools.
+    /// Closes the pools (and stops the background checkpoints).
     pub async fn close(&self) {
+        self.checkpointer.task.abort();
         self.writer.close().await;
         self.reader.close().await;
+        self.checkpointer.pool.close().await;
+    }
+}
+
+/// Passive checkpoints, one every [`CHECKPOINT_EVERY`]: they copy what the WAL holds into the
+/// database without taking the write lock, so the writer's commits never wait for them.
+async fn checkpoint_loop(pool: SqlitePool) {
+    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut failing = false;
+    loop {
+        tick.tick().await;
+        match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&pool)
+            .await
+        {
+            Ok(_) => failing = false,
+            Err(e) if !failing => {
+                failing = true;
+                tracing::warn!(error = %e, "background WAL checkpoint failed; the writer checkpoints by itself");
+            }
+            Err(_) => {}
+        }
     }
 }
 
@@ -270,6 +332,24 @@ fn is_plain(batch: &[InboundWrite]) -> bool {
         })
 }
 
+/// Bound values per multi-statement query, well under SQLite's 32 766.
+const MAX_BOUND: usize = 16_000;
+
+/// Runs the statements gathered in `qb` once they hold [`MAX_BOUND`] values or more, and starts
+/// it again empty.
+async fn flush_if_full(
+    tx: &mut Transaction<'_, Sqlite>,
+    qb: &mut QueryBuilder<'_, Sqlite>,
+    bound: &mut usize,
+) -> Result<(), sqlx::Error> {
+    if *bound >= MAX_BOUND {
+        qb.build().execute(&mut **tx).await?;
+        qb.reset();
+        *bound = 0;
+    }
+    Ok(())
+}
+
 async fn write_plain(
     tx: &mut Transaction<'_, Sqlite>,
     batch: &[InboundWrite],
@@ -303,8 +383,15 @@ async fn write_plain(
             InboundWrite::Part(_) => unreachable!("is_plain excludes parts"),
         }
     }
+    for m in mts {
+        insert_mt(tx, m).await?;
+    }
+    // The inserts go to the writer's thread as one multi-statement query (one round trip):
+    // sqlx binds the arguments across its statements in order.
+    let mut qb = QueryBuilder::<Sqlite>::new("");
+    let mut bound = 0usize;
     for chunk in mos.chunks(CHUNK) {
-        let mut qb = QueryBuilder::<Sqlite>::new(
+        qb.push(
             "INSERT INTO mos (id, received_at, source, short_code, text, segments, data_coding, \
              rule, matched, route, program, handler, state) ",
         );
@@ -323,11 +410,12 @@ async fn write_plain(
                 .push_bind(&mo.handler)
                 .push_bind(mo.state.as_str());
         });
-        qb.push(" ON CONFLICT (id) DO NOTHING");
-        qb.build().execute(&mut **tx).await?;
+        qb.push(" ON CONFLICT (id) DO NOTHING;");
+        bound += chunk.len() * 13;
+        flush_if_full(tx, &mut qb, &mut bound).await?;
     }
     for chunk in webhooks.chunks(CHUNK) {
-        let mut qb = QueryBuilder::<Sqlite>::new(
+        qb.push(
             "INSERT INTO webhooks (id, mo_id, handler, kind, payload, created_at, \
              next_attempt_at, attempts, state, last_error, reply) ",
         );
@@ -344,16 +432,14 @@ async fn write_plain(
                 .push_bind(&w.last_error)
                 .push_bind(&w.reply);
         });
-        qb.push(" ON CONFLICT (id) DO NOTHING");
-        qb.build().execute(&mut **tx).await?;
-    }
-    for m in mts {
-        insert_mt(tx, m).await?;
+        qb.push(" ON CONFLICT (id) DO NOTHING;");
+        bound += chunk.len() * 11;
+        flush_if_full(tx, &mut qb, &mut bound).await?;
     }
     // In batch order: a later row for the same subscriber wins (SQLite applies the rows of one
     // upsert in order).
     for chunk in conversations.chunks(CHUNK) {
-        let mut qb = QueryBuilder::<Sqlite>::new(
+        qb.push(
             "INSERT INTO conversations (subscriber, short_code, program, handler, route, \
              expires_at) ",
         );
@@ -367,8 +453,12 @@ async fn write_plain(
         });
         qb.push(
             " ON CONFLICT (subscriber, short_code) DO UPDATE SET program = excluded.program, \
-             handler = excluded.handler, route = excluded.route, expires_at = excluded.expires_at",
+             handler = excluded.handler, route = excluded.route, expires_at = excluded.expires_at;",
         );
+        bound += chunk.len() * 6;
+        flush_if_full(tx, &mut qb, &mut bound).await?;
+    }
+    if bound > 0 {
         qb.build().execute(&mut **tx).await?;
     }
     Ok(())
@@ -406,9 +496,9 @@ async fn record_grouped(
                 .push_bind(&a.error)
                 .push_bind(i64::from(a.latency_ms));
         });
-        qb.push(" ON CONFLICT (webhook_id, attempt) DO NOTHING");
-        qb.build().execute(&mut **tx).await?;
-        let mut qb = QueryBuilder::<Sqlite>::new(
+        // Both statements in one query: one round trip to the writer's thread.
+        qb.push(" ON CONFLICT (webhook_id, attempt) DO NOTHING; ");
+        qb.push(
             "UPDATE webhooks SET attempts = MAX(webhooks.attempts, v.column2), \
              state = v.column3, next_attempt_at = COALESCE(v.column4, webhooks.next_attempt_at), \
              last_error = v.column5, reply = COALESCE(v.column6, webhooks.reply) FROM (",
