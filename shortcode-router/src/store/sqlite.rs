@@ -76,6 +76,7 @@ impl SqliteStore {
         MIGRATOR.run(&writer).await?;
         // The MO pipeline writes its MTs into the message history (`mt_messages`).
         crate::store::messages::ensure_columns(&writer).await?;
+        migrate_legacy_mts(&writer).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(30))
@@ -102,6 +103,53 @@ impl SqliteStore {
         self.reader.close().await;
         self.checkpointer.pool.close().await;
     }
+}
+
+/// Moves MTs still queued in the table earlier versions kept for the MO pipeline's MTs (`mts`)
+/// into the message history, where the MT pipeline sends them (nothing queued is lost across
+/// the upgrade); the moved rows are marked `migrated`. Safe to run at every start.
+async fn migrate_legacy_mts(writer: &SqlitePool) -> Result<(), sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, created_at, short_code, subscriber, program, text, kind, bypass_optout \
+         FROM mts WHERE state = 'queued' ORDER BY created_at",
+    )
+    .fetch_all(writer)
+    .await?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut tx = writer.begin().await?;
+    for row in &rows {
+        let kind: String = row.try_get("kind")?;
+        let m = MtRecord {
+            id: row.try_get("id")?,
+            created_at: row.try_get("created_at")?,
+            short_code: row.try_get("short_code")?,
+            subscriber: row.try_get("subscriber")?,
+            program: row.try_get("program")?,
+            text: row.try_get("text")?,
+            kind: super::MtKind::parse(&kind).unwrap_or(super::MtKind::Reply),
+            bypass_optout: row.try_get::<i64, _>("bypass_optout")? != 0,
+        };
+        let moved = sqlx::query("SELECT 1 FROM mt_messages WHERE id = ?")
+            .bind(&m.id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some();
+        if !moved {
+            insert_mt(&mut tx, &m).await?;
+        }
+        sqlx::query("UPDATE mts SET state = 'migrated' WHERE id = ?")
+            .bind(&m.id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    tracing::info!(
+        count = rows.len(),
+        "store: moved MTs queued by an earlier version into the message history"
+    );
+    Ok(())
 }
 
 /// Passive checkpoints, one every [`CHECKPOINT_EVERY`]: they copy what the WAL holds into the
@@ -881,6 +929,59 @@ impl Store for SqliteStore {
 mod tests {
     use super::*;
     use crate::store::{ConsentChange, MoWrite, WebhookState};
+
+    /// An MT an earlier version left queued in `mts` is in the message history after the next
+    /// start (queued, so the MT pipeline sends it), once, and the old row is marked migrated.
+    #[tokio::test]
+    async fn legacy_queued_mts_move_into_the_message_history() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let s = SqliteStore::open(&path).await.unwrap();
+        for (id, state) in [("mt_old_1", "queued"), ("mt_old_2", "sent")] {
+            sqlx::query(
+                "INSERT INTO mts (id, created_at, short_code, subscriber, program, text, kind, \
+                 bypass_optout, state, error, updated_at) \
+                 VALUES (?, 5, '12345', '447700900001', 'coffee', 'Reply HELP for help', \
+                 'compliance', 1, ?, NULL, 5)",
+            )
+            .bind(id)
+            .bind(state)
+            .execute(&s.writer)
+            .await
+            .unwrap();
+        }
+        s.close().await;
+        for _ in 0..2 {
+            let s = SqliteStore::open(&path).await.unwrap();
+            let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+                "SELECT id, status, kind, bypass_optout FROM mt_messages WHERE id LIKE 'mt_old_%'",
+            )
+            .fetch_all(&s.writer)
+            .await
+            .unwrap();
+            assert_eq!(
+                rows,
+                vec![(
+                    "mt_old_1".to_owned(),
+                    "queued".to_owned(),
+                    "compliance".to_owned(),
+                    1
+                )]
+            );
+            let parts: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM mt_parts WHERE message_id = 'mt_old_1'")
+                    .fetch_one(&s.writer)
+                    .await
+                    .unwrap();
+            assert_eq!(parts, 1);
+            let state: String = sqlx::query_scalar("SELECT state FROM mts WHERE id = 'mt_old_1'")
+                .fetch_one(&s.writer)
+                .await
+                .unwrap();
+            assert_eq!(state, "migrated");
+            s.close().await;
+        }
+    }
 
     #[tokio::test]
     async fn round_trips_and_survives_reopen() {
