@@ -283,13 +283,6 @@ macro_rules! bodies {
                 }
             }
 
-            #[inline(always)]
-            fn encode_fields(&self, buf: &mut Writer<'_>) {
-                match self {
-                    $( bodies!(@pat $variant b $($ty)?) => bodies!(@enc b buf $($ty)?), )*
-                }
-            }
-
             /// Checks every field and returns the exact encoded size of the body, in one pass.
             #[inline(always)]
             pub fn checked_len(&self) -> Result<usize, EncodeError> {
@@ -302,6 +295,21 @@ macro_rules! bodies {
             pub fn check(&self) -> Result<(), EncodeError> {
                 match self {
                     $( bodies!(@pat $variant b $($ty)?) => bodies!(@check b $($ty)?), )*
+                }
+            }
+
+            /// Checks and writes a whole PDU with this body: one dispatch on the body type, after
+            /// which its check, length and layout are known at compile time.
+            #[inline(always)]
+            fn write_pdu(
+                &self,
+                status: CommandStatus,
+                sequence_number: u32,
+                buf: &mut BytesMut,
+                include_body: bool,
+            ) -> Result<(), EncodeError> {
+                match self {
+                    $( bodies!(@pat $variant b $($ty)?) => bodies!(@write CommandId::$variant, status, sequence_number, buf, include_body $(, b, $ty)?), )*
                 }
             }
 
@@ -376,12 +384,20 @@ macro_rules! bodies {
     (@pat $variant:ident $b:ident $ty:ident) => { Body::$variant($b) };
     (@len $b:ident) => { 0 };
     (@len $b:ident $ty:ident) => { $b.encoded_len() };
-    (@enc $b:ident $buf:ident) => { () };
-    (@enc $b:ident $buf:ident $ty:ident) => { $b.encode_fields($buf) };
     (@checked_len $b:ident) => { Ok(0) };
     (@checked_len $b:ident $ty:ident) => { $b.checked_len() };
     (@check $b:ident) => { Ok(()) };
     (@check $b:ident $ty:ident) => { $b.check() };
+    (@write $id:expr, $st:ident, $seq:ident, $buf:ident, $inc:ident) => {
+        write_frame($id, $st, $seq, $buf, Ok(0), |_| ())
+    };
+    (@write $id:expr, $st:ident, $seq:ident, $buf:ident, $inc:ident, $b:ident, $ty:ident) => {
+        if $inc {
+            write_frame($id, $st, $seq, $buf, $b.checked_len(), |w| $b.encode_fields(w))
+        } else {
+            write_frame($id, $st, $seq, $buf, $b.check().map(|()| 0), |_| ())
+        }
+    };
     (@visit $b:ident $v:ident) => { { let _ = $v; } };
     (@visit $b:ident $v:ident $ty:ident) => { $b.visit($v) };
 }
@@ -642,25 +658,8 @@ impl<B: Storage> Pdu<B> {
     }
 
     fn write(&self, buf: &mut BytesMut, include_body: bool) -> Result<(), EncodeError> {
-        self.check_sequence()?;
-        let len = if include_body {
-            HEADER_LEN + self.body.checked_len()?
-        } else {
-            self.body.check()?;
-            HEADER_LEN
-        };
-        let start = buf.len();
-        buf.resize(start + len, 0);
-        let mut w = Writer::new(&mut buf[start..]);
-        w.u32(len as u32);
-        w.u32(self.command_id().as_u32());
-        w.u32(self.command_status.0);
-        w.u32(self.sequence_number);
-        if include_body {
-            self.body.encode_fields(&mut w);
-        }
-        debug_assert_eq!(w.position(), len);
-        Ok(())
+        self.body
+            .write_pdu(self.command_status, self.sequence_number, buf, include_body)
     }
 
     /// Encodes the PDU into a new buffer of exactly its size.
@@ -679,6 +678,47 @@ impl<B: Storage> Pdu<B> {
             sequence_number: self.sequence_number,
             body: Body::empty_for(resp),
         })
+    }
+}
+
+/// Checks the header values of a PDU of `id` (see [`Pdu::check_sequence`]), then appends the
+/// header and the body (`body_len` octets, already checked, written by `body`) in one write.
+#[inline(always)]
+fn write_frame(
+    id: CommandId,
+    status: CommandStatus,
+    sequence_number: u32,
+    buf: &mut BytesMut,
+    body_len: Result<usize, EncodeError>,
+    body: impl FnOnce(&mut Writer<'_>),
+) -> Result<(), EncodeError> {
+    if !id.is_response() {
+        if !(1..=MAX_SEQUENCE_NUMBER).contains(&sequence_number) {
+            return Err(EncodeError::BadSequenceNumber(sequence_number));
+        }
+        if !status.is_ok() {
+            return Err(request_status_error(status));
+        }
+    }
+    let len = HEADER_LEN + body_len?;
+    let start = buf.len();
+    buf.resize(start + len, 0);
+    let mut w = Writer::new(&mut buf[start..]);
+    w.u32(len as u32);
+    w.u32(id.as_u32());
+    w.u32(status.0);
+    w.u32(sequence_number);
+    body(&mut w);
+    debug_assert_eq!(w.position(), len);
+    Ok(())
+}
+
+/// A request must carry `command_status` 0 (§3.2.1.3).
+#[cold]
+fn request_status_error(status: CommandStatus) -> EncodeError {
+    EncodeError::Field {
+        field: "command_status".into(),
+        message: format!("a request carries 0, not {:#010x}", status.0),
     }
 }
 
