@@ -14,6 +14,10 @@
 //! GSM part with a `status_callback`; the run ends when every message's `delivered` callback
 //! has arrived (each message also gets a `sent` callback).
 
+/// The allocator the `shortcode-router` binary runs with.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};

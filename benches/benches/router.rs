@@ -12,6 +12,10 @@
 //! for its `deliver_sm_resp`, as an SMSC window of 64 would); the handler answers 204 (no
 //! reply). A warm-up of 1 000 MOs runs first.
 
+/// The allocator the `shortcode-router` binary runs with.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
