@@ -297,18 +297,21 @@ pub trait FieldSource {
 /// no capacity checks.
 pub struct Writer<'a> {
     out: &'a mut [u8],
-    written: usize,
+    len: usize,
 }
 
 impl<'a> Writer<'a> {
     /// A writer over `out`, which must be exactly as long as what will be written.
     pub fn new(out: &'a mut [u8]) -> Self {
-        Writer { out, written: 0 }
+        Writer {
+            len: out.len(),
+            out,
+        }
     }
 
     /// Octets written so far.
     pub fn position(&self) -> usize {
-        self.written
+        self.len - self.out.len()
     }
 
     /// The next `n` octets of the buffer, consumed.
@@ -316,7 +319,6 @@ impl<'a> Writer<'a> {
     fn take(&mut self, n: usize) -> &'a mut [u8] {
         let (head, rest) = std::mem::take(&mut self.out).split_at_mut(n);
         self.out = rest;
-        self.written += n;
         head
     }
 
@@ -348,7 +350,9 @@ impl<'a> Writer<'a> {
     #[inline(always)]
     pub fn slice(&mut self, s: &[u8]) {
         // Empty C-strings and bodies are common (service_type, NULL times, no TLVs): no call.
-        if !s.is_empty() {
+        if s.len() <= SMALL {
+            small_copy(self.take(s.len()), s);
+        } else {
             self.take(s.len()).copy_from_slice(s);
         }
     }
@@ -358,10 +362,41 @@ impl<'a> Writer<'a> {
     pub fn cstr(&mut self, s: &[u8]) {
         let n = s.len();
         let out = self.take(n + 1);
-        if n != 0 {
+        if n <= SMALL {
+            small_copy(&mut out[..n], s);
+        } else {
             out[..n].copy_from_slice(s);
         }
         out[n] = 0;
+    }
+}
+
+/// Strings up to this many octets are written with fixed-size copies instead of a `memcpy`
+/// call (addresses, times, TLVs other than payloads).
+const SMALL: usize = 32;
+
+/// Copies `src` (at most [`SMALL`] octets) into `dst` of the same length with at most two
+/// fixed-size copies, overlapping in the middle: a few moves instead of a `memcpy` call.
+#[inline(always)]
+fn small_copy(dst: &mut [u8], src: &[u8]) {
+    let n = src.len();
+    debug_assert!(n <= SMALL && dst.len() == n);
+    // Shortest first: empty C-strings (service_type, NULL times) are the commonest.
+    if n < 4 {
+        if n > 0 {
+            dst[0] = src[0];
+            dst[n / 2] = src[n / 2];
+            dst[n - 1] = src[n - 1];
+        }
+    } else if n < 8 {
+        dst[..4].copy_from_slice(&src[..4]);
+        dst[n - 4..n].copy_from_slice(&src[n - 4..]);
+    } else if n < 16 {
+        dst[..8].copy_from_slice(&src[..8]);
+        dst[n - 8..n].copy_from_slice(&src[n - 8..]);
+    } else {
+        dst[..16].copy_from_slice(&src[..16]);
+        dst[n - 16..n].copy_from_slice(&src[n - 16..]);
     }
 }
 
@@ -800,5 +835,33 @@ impl NamedField for ShortMessage {
             }
         }
         Ok(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every length the fixed-size copies handle, and the `memcpy` path past them, lands each
+    /// octet where it belongs and writes nothing outside its field.
+    #[test]
+    fn writer_copies_strings_of_every_length_exactly() {
+        for n in 0..=SMALL + 8 {
+            let s: Vec<u8> = (1..=n as u8).collect();
+            let len = 1 + (n + 1) + n + 1;
+            let mut out = vec![0xEE; len];
+            let mut w = Writer::new(&mut out);
+            w.u8(0xA5);
+            w.cstr(&s);
+            w.slice(&s);
+            w.u8(0x5A);
+            assert_eq!(w.position(), len);
+            let mut want = vec![0xA5];
+            want.extend_from_slice(&s);
+            want.push(0);
+            want.extend_from_slice(&s);
+            want.push(0x5A);
+            assert_eq!(out, want, "length {n}");
+        }
     }
 }

@@ -702,7 +702,8 @@ fn write_frame(
     }
     let len = HEADER_LEN + body_len?;
     let start = buf.len();
-    buf.resize(start + len, 0);
+    // Zero-filled, then overwritten: the frame is written through a bounds-checked slice.
+    bytes::BufMut::put_bytes(buf, 0, len);
     let mut w = Writer::new(&mut buf[start..]);
     w.u32(len as u32);
     w.u32(id.as_u32());
