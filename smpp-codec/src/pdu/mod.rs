@@ -389,13 +389,13 @@ macro_rules! bodies {
     (@check $b:ident) => { Ok(()) };
     (@check $b:ident $ty:ident) => { $b.check() };
     (@write $id:expr, $st:ident, $seq:ident, $buf:ident, $inc:ident) => {
-        write_frame($id, $st, $seq, $buf, Ok(0), |_| ())
+        write_frame($id, $st, $seq, $buf, Ok(0), NoBody)
     };
     (@write $id:expr, $st:ident, $seq:ident, $buf:ident, $inc:ident, $b:ident, $ty:ident) => {
         if $inc {
-            write_frame($id, $st, $seq, $buf, $b.checked_len(), |w| $b.encode_fields(w))
+            write_frame($id, $st, $seq, $buf, $b.checked_len(), WithBody($b, std::marker::PhantomData))
         } else {
-            write_frame($id, $st, $seq, $buf, $b.check().map(|()| 0), |_| ())
+            write_frame($id, $st, $seq, $buf, $b.check().map(|()| 0), NoBody)
         }
     };
     (@visit $b:ident $v:ident) => { { let _ = $v; } };
@@ -688,7 +688,7 @@ fn write_frame(
     sequence_number: u32,
     buf: &mut BytesMut,
     body_len: Result<usize, EncodeError>,
-    body: impl FnOnce(&mut Writer<'_>),
+    body: impl FrameBody,
 ) -> Result<(), EncodeError> {
     // The rule of `Pdu::check_sequence`, written out here: calling that (or a shared helper)
     // from this generic path costs ~60 instructions per `submit_sm_resp` (measured).
@@ -709,9 +709,34 @@ fn write_frame(
     w.u32(id.as_u32());
     w.u32(status.0);
     w.u32(sequence_number);
-    body(&mut w);
+    body.write(&mut w);
     debug_assert_eq!(w.position(), len);
     Ok(())
+}
+
+/// What [`write_frame`] writes after the header: a body, or nothing. A trait rather than a
+/// closure so the body's layout is inlined into the frame writer (the writer's cursor then
+/// stays in registers; measured: fewer instructions per `submit_sm`).
+trait FrameBody {
+    fn write(&self, w: &mut Writer<'_>);
+}
+
+/// A header-only frame (or a response sent without its body).
+struct NoBody;
+
+impl FrameBody for NoBody {
+    #[inline(always)]
+    fn write(&self, _: &mut Writer<'_>) {}
+}
+
+/// A body of type `T` with fields in `B`.
+struct WithBody<'a, T, B>(&'a T, std::marker::PhantomData<B>);
+
+impl<T: PduBody<B>, B: Storage> FrameBody for WithBody<'_, T, B> {
+    #[inline(always)]
+    fn write(&self, w: &mut Writer<'_>) {
+        self.0.encode_fields(w)
+    }
 }
 
 /// A request must carry `command_status` 0 (§3.2.1.3).
