@@ -908,7 +908,7 @@ impl MtService {
             let mut attempt = 0;
             let waiting_since = Instant::now();
             let result = loop {
-                match carrier.submit(pdu.clone()).await {
+                match carrier.submit_part(&job.id, pdu.clone()).await {
                     // No bind up: wait for one (a rebind) for a while.
                     Err(SubmitError::Unavailable(_))
                         if waiting_since.elapsed() < UNAVAILABLE_WAIT =>
@@ -970,6 +970,11 @@ impl MtService {
                         SubmitError::Unavailable(_) => {
                             (MessageStatus::Failed, "carrier_unavailable", None)
                         }
+                        SubmitError::GaveUp { status, .. } => (
+                            MessageStatus::Failed,
+                            "carrier_unavailable",
+                            status.map(|s| s.0),
+                        ),
                     };
                     let raw = RawStatus {
                         command_status: cs,
