@@ -437,11 +437,15 @@ impl Carrier for PoolCarrier {
     }
 
     fn binds_up(&self) -> usize {
-        self.pool
+        let up = self
+            .pool
             .bind_statuses()
             .iter()
             .filter(|s| s.carrier == self.name && s.phase == BindPhase::Bound)
-            .count()
+            .count();
+        // The one-bind carrier's gauge, kept (as a count) for dashboards that read it.
+        metrics::gauge!("router_binds_up", "carrier" => self.name.clone()).set(up as f64);
+        up
     }
 
     fn shutdown(&self) -> BoxFuture<'_, ()> {
