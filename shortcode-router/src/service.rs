@@ -95,6 +95,10 @@ impl InboundSink for Sink {
 /// The service's carriers.
 pub type Carriers = Vec<Arc<dyn Carrier>>;
 
+/// Message ids the bind pool's correlator keeps in memory (a receipt for an older one is
+/// looked up in the message history): about 40 MB at most.
+const RECENT_IDS: usize = 200_000;
+
 /// Starts the configured carriers (the sending ones on one bind pool, a receiver-only one on
 /// its own bind), adds each to `mt`, and returns them with the MO source their MOs (and
 /// receipts the MT pipeline does not know) arrive on.
@@ -109,7 +113,7 @@ pub fn start_carriers(
     });
     let mut carriers: Vec<Arc<dyn Carrier>> = Vec::new();
     if let Some(pool) = pool_config(config)? {
-        let correlator = Arc::new(StoreCorrelator::new(mt.store().clone(), 1_000_000));
+        let correlator = Arc::new(StoreCorrelator::new(mt.store().clone(), RECENT_IDS));
         for c in start_pool(pool, correlator, sink.clone())
             .map_err(|e| ConfigError::Invalid(e.to_string()))?
         {
