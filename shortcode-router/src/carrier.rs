@@ -58,8 +58,9 @@ pub fn pooled(c: &CarrierConfig) -> bool {
 
 /// The bind pool's settings for the configured carriers that send ([`pooled`]): per carrier,
 /// `binds` binds (default 1) of its `bind` type to its host, each with `window` requests in
-/// flight (default 10), the carrier's `tps` and `bind_tps` limits, message ids as-is, and
-/// parts failing after [`UNAVAILABLE_TIMEOUT_MS`] without a bind. `None` when no carrier sends.
+/// flight (default 10), the carrier's `tps` and `bind_tps` limits, message ids as-is, unknown
+/// receipts passed on at once, and parts failing after [`UNAVAILABLE_TIMEOUT_MS`] without a
+/// bind. `None` when no carrier sends.
 pub fn pool_config(config: &Config) -> Result<Option<PoolConfig>, ConfigError> {
     let mut carriers = Vec::new();
     for (name, c) in config.carriers.iter().filter(|(_, c)| pooled(c)) {
@@ -86,6 +87,10 @@ pub fn pool_config(config: &Config) -> Result<Option<PoolConfig>, ConfigError> {
         p.bind_tps = c.bind_tps;
         p.tls = c.tls;
         p.unavailable_timeout_ms = UNAVAILABLE_TIMEOUT_MS;
+        // A receipt the correlator does not know goes on at once: the MT pipeline keeps it for
+        // a late submit_sm_resp itself, and one that is nobody's is stored by the MO pipeline
+        // without holding the SMSC's deliver_sm for the pool's default 5 s.
+        p.receipt_wait_ms = 0;
         carriers.push(p);
     }
     if carriers.is_empty() {
