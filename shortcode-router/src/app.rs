@@ -1,5 +1,5 @@
 //! The whole service wired together, as `shortcode-router run` and `demo` start it: the SQLite
-//! store, one bind per carrier (shared by MT submissions, receipts and MOs), the MT pipeline
+//! store, a bind pool per carrier (shared by MT submissions, receipts and MOs), the MT pipeline
 //! ([`MtService`]), the MO pipeline and webhooks ([`crate::Service`]), and the HTTP API; and
 //! its graceful shutdown (stop taking requests, drain submissions and callbacks, unbind).
 
@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 
 use crate::api::{ApiConfig, AppState, Auth};
 use crate::config::Config;
-use crate::delivery::carrier::{Carrier, EsmeCarrier};
+use crate::delivery::carrier::Carrier;
 use crate::delivery::{MtConfig, MtService};
 use crate::service::{open_store, start_carriers, start_mt};
 
@@ -56,7 +56,7 @@ pub fn parse_config(text: &str) -> anyhow::Result<(Config, ServiceSections)> {
 /// A running service.
 pub struct App {
     mt: Arc<MtService>,
-    carriers: Vec<Arc<EsmeCarrier>>,
+    carriers: Vec<Arc<dyn Carrier>>,
     service: Option<crate::Service>,
     api_addr: std::net::SocketAddr,
     stop_api: watch::Sender<bool>,

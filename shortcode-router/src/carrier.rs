@@ -1,5 +1,6 @@
 //! The MO pipeline's edge towards the SMSCs: [`MoSource`] (the SMSCs' requests: MOs and
-//! receipts, each with its responder), and the ESME settings of a configured carrier
+//! receipts, each with its responder), and what a configured carrier binds with: the bind
+//! pool's settings ([`pool_config`]) or, for a receiver-only carrier, one ESME bind's
 //! ([`esme_config`]). MTs go out through [`crate::delivery::carrier::Carrier`].
 
 use std::future::Future;
@@ -10,7 +11,9 @@ use smsc_client::net::InboundRequest;
 use smsc_client::session::{BindKind, Password};
 use tokio::sync::mpsc;
 
-use crate::config::{BindType, CarrierConfig, ConfigError};
+use smsc_client::pool::{BindMix, PoolConfig};
+
+use crate::config::{BindType, CarrierConfig, Config, ConfigError};
 
 /// A boxed carrier future.
 pub type CarrierFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -34,15 +37,78 @@ impl MoSource for smsc_client::esme::Inbound {
     }
 }
 
-/// The ESME settings for a carrier's config.
-pub fn esme_config(name: &str, c: &CarrierConfig) -> Result<EsmeConfig, ConfigError> {
+/// How long a part waits for a bind of its carrier to come (back) up before it fails.
+pub const UNAVAILABLE_TIMEOUT_MS: u64 = 30_000;
+
+fn url(c: &CarrierConfig) -> String {
     let scheme = if c.tls { "smpps" } else { "smpp" };
     let host = if c.host.contains(':') {
         format!("[{}]", c.host)
     } else {
         c.host.clone()
     };
-    let url = format!("{scheme}://{host}:{}", c.port);
+    format!("{scheme}://{host}:{}", c.port)
+}
+
+/// Whether the carrier is served by the bind pool (it can send: transceiver or transmitter
+/// binds); a receiver-only carrier keeps one plain ESME bind ([`esme_config`]).
+pub fn pooled(c: &CarrierConfig) -> bool {
+    c.bind != BindType::Receiver
+}
+
+/// The bind pool's settings for the configured carriers that send ([`pooled`]): per carrier,
+/// `binds` binds (default 1) of its `bind` type to its host, each with `window` requests in
+/// flight (default 10), the carrier's `tps` and `bind_tps` limits, message ids as-is, unknown
+/// receipts passed on at once, and parts failing after [`UNAVAILABLE_TIMEOUT_MS`] without a
+/// bind. `None` when no carrier sends.
+pub fn pool_config(config: &Config) -> Result<Option<PoolConfig>, ConfigError> {
+    let mut carriers = Vec::new();
+    for (name, c) in config.carriers.iter().filter(|(_, c)| pooled(c)) {
+        let n = c.binds.unwrap_or(1).max(1);
+        let binds = match c.bind {
+            BindType::Transmitter => BindMix {
+                transmitters: n,
+                ..BindMix::default()
+            },
+            _ => BindMix {
+                transceivers: n,
+                ..BindMix::default()
+            },
+        };
+        let mut p = smsc_client::pool::CarrierConfig::new(
+            name,
+            &[url(c).as_str()],
+            &c.system_id,
+            &c.password(name)?,
+        );
+        p.binds = binds;
+        p.window = c.window.unwrap_or(10);
+        p.tps = c.tps;
+        p.bind_tps = c.bind_tps;
+        p.tls = c.tls;
+        p.unavailable_timeout_ms = UNAVAILABLE_TIMEOUT_MS;
+        // A receipt the correlator does not know goes on at once: the MT pipeline keeps it for
+        // a late submit_sm_resp itself, and one that is nobody's is stored by the MO pipeline
+        // without holding the SMSC's deliver_sm for the pool's default 5 s.
+        p.receipt_wait_ms = 0;
+        carriers.push(p);
+    }
+    if carriers.is_empty() {
+        return Ok(None);
+    }
+    let pool = PoolConfig {
+        carriers,
+        event_capacity: Some(4096),
+        ..PoolConfig::default()
+    };
+    pool.validate()
+        .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+    Ok(Some(pool))
+}
+
+/// The ESME settings for a carrier's config (one bind).
+pub fn esme_config(name: &str, c: &CarrierConfig) -> Result<EsmeConfig, ConfigError> {
+    let url = url(c);
     let password = c.password(name)?;
     let mut e = EsmeConfig::new(&url, &c.system_id, &password)
         .map_err(|e| ConfigError::Invalid(format!("carrier {name}: {e}")))?;

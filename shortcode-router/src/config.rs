@@ -46,8 +46,7 @@ fn invalid(msg: impl Into<String>) -> ConfigError {
 pub struct Config {
     /// Where state is kept.
     pub store: StoreConfig,
-    /// The carriers, by name. One entry for now (a single ESME bind); the bind-pool config
-    /// will slot into the same section.
+    /// The carriers, by name (one entry for now), each served by a bind pool.
     #[serde(default)]
     pub carriers: BTreeMap<String, CarrierConfig>,
     /// Defaults for webhook delivery.
@@ -101,7 +100,7 @@ pub enum BindType {
     Receiver,
 }
 
-/// One carrier: for now a single ESME bind.
+/// One carrier: a pool of ESME binds to one SMSC account (one bind unless `binds` says more).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CarrierConfig {
@@ -132,6 +131,17 @@ pub struct CarrierConfig {
     /// throughput is at most `window` / round-trip time).
     #[serde(default)]
     pub window: Option<usize>,
+    /// How many binds (of type `bind`) to keep up to the carrier, each with its own window
+    /// (default 1). MTs go out over every bound bind; receipts and MOs are read from all of
+    /// them.
+    #[serde(default)]
+    pub binds: Option<usize>,
+    /// Most `submit_sm`s per second over all of the carrier's binds (default: no limit).
+    #[serde(default)]
+    pub tps: Option<f64>,
+    /// Most `submit_sm`s per second per bind (default: no limit).
+    #[serde(default)]
+    pub bind_tps: Option<f64>,
 }
 
 fn default_port() -> u16 {
@@ -419,6 +429,22 @@ impl Config {
                     "carrier {name}: window must be 1 to 10000 (got {w})"
                 )));
             }
+            if let Some(b) = c.binds
+                && !(1..=64).contains(&b)
+            {
+                return Err(invalid(format!(
+                    "carrier {name}: binds must be 1 to 64 (got {b})"
+                )));
+            }
+            for (what, v) in [("tps", c.tps), ("bind_tps", c.bind_tps)] {
+                if let Some(v) = v
+                    && !(v.is_finite() && v > 0.0)
+                {
+                    return Err(invalid(format!(
+                        "carrier {name}: {what} must be a positive number (got {v})"
+                    )));
+                }
+            }
         }
         if self.store.max_batch == 0 {
             return Err(invalid("store.max_batch must be at least 1"));
@@ -637,6 +663,46 @@ handler = "coffee"
         let text = SAMPLE.replace("password = \"secret\"", "password = \"secret\"\nwindow = 0");
         let e = Config::parse(&text).unwrap_err().to_string();
         assert!(e.contains("window"), "{e}");
+    }
+
+    #[test]
+    fn carrier_binds_make_the_pool() {
+        // No `binds`: one transceiver with the default window, as before.
+        let c = Config::parse(SAMPLE).unwrap();
+        let pool = crate::carrier::pool_config(&c).unwrap().unwrap();
+        let p = &pool.carriers[0];
+        assert_eq!(
+            (p.binds.transceivers, p.binds.total(), p.window),
+            (1, 1, 10)
+        );
+        assert_eq!((p.tps, p.bind_tps), (None, None));
+        let text = SAMPLE.replace(
+            "password = \"secret\"",
+            "password = \"secret\"\nbinds = 4\nwindow = 32\ntps = 200\nbind_tps = 60\nbind = \"transmitter\"",
+        );
+        let c = Config::parse(&text).unwrap();
+        let pool = crate::carrier::pool_config(&c).unwrap().unwrap();
+        let p = &pool.carriers[0];
+        assert_eq!(
+            (p.binds.transmitters, p.binds.total(), p.window),
+            (4, 4, 32)
+        );
+        assert_eq!((p.tps, p.bind_tps), (Some(200.0), Some(60.0)));
+        // A receiver-only carrier keeps its one plain bind.
+        let text = SAMPLE.replace(
+            "password = \"secret\"",
+            "password = \"secret\"\nbind = \"receiver\"",
+        );
+        let c = Config::parse(&text).unwrap();
+        assert!(crate::carrier::pool_config(&c).unwrap().is_none());
+        for bad in ["binds = 0", "binds = 65", "tps = 0", "bind_tps = -1"] {
+            let text = SAMPLE.replace(
+                "password = \"secret\"",
+                &format!("password = \"secret\"\n{bad}"),
+            );
+            let e = Config::parse(&text).unwrap_err().to_string();
+            assert!(e.contains(bad.split(' ').next().unwrap()), "{e}");
+        }
     }
 
     #[test]

@@ -14,9 +14,9 @@ use smsc_client::esme::InboundRequest;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::carrier::{MoSource, esme_config};
+use crate::carrier::{MoSource, esme_config, pool_config, pooled};
 use crate::config::{Config, ConfigError};
-use crate::delivery::carrier::{Carrier as _, EsmeCarrier, InboundSink};
+use crate::delivery::carrier::{Carrier, EsmeCarrier, InboundSink, StoreCorrelator, start_pool};
 use crate::delivery::compliance::StoreOptOuts;
 use crate::delivery::service::MtParts;
 use crate::delivery::{MtConfig, MtService, Routes};
@@ -92,21 +92,38 @@ impl InboundSink for Sink {
     }
 }
 
-/// Starts one bind per configured carrier, adds each to `mt`, and returns them with the MO
-/// source their MOs (and receipts the MT pipeline does not know) arrive on.
+/// The service's carriers.
+pub type Carriers = Vec<Arc<dyn Carrier>>;
+
+/// Message ids the bind pool's correlator keeps in memory (a receipt for an older one is
+/// looked up in the message history): about 40 MB at most.
+const RECENT_IDS: usize = 200_000;
+
+/// Starts the configured carriers (the sending ones on one bind pool, a receiver-only one on
+/// its own bind), adds each to `mt`, and returns them with the MO source their MOs (and
+/// receipts the MT pipeline does not know) arrive on.
 pub fn start_carriers(
     config: &Config,
     mt: &Arc<MtService>,
-) -> Result<(Vec<Arc<EsmeCarrier>>, mpsc::Receiver<InboundRequest>), ConfigError> {
+) -> Result<(Carriers, mpsc::Receiver<InboundRequest>), ConfigError> {
     let (mo_tx, mo_rx) = mpsc::channel(4096);
-    let mut carriers = Vec::new();
-    for (name, c) in &config.carriers {
+    let sink: Arc<dyn InboundSink> = Arc::new(Sink {
+        mt: Arc::downgrade(mt),
+        mo: mo_tx,
+    });
+    let mut carriers: Vec<Arc<dyn Carrier>> = Vec::new();
+    if let Some(pool) = pool_config(config)? {
+        let correlator = Arc::new(StoreCorrelator::new(mt.store().clone(), RECENT_IDS));
+        for c in start_pool(pool, correlator, sink.clone())
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?
+        {
+            mt.add_carrier(c.clone());
+            carriers.push(c);
+        }
+    }
+    for (name, c) in config.carriers.iter().filter(|(_, c)| !pooled(c)) {
         let esme = esme_config(name, c)?;
-        let sink = Arc::new(Sink {
-            mt: Arc::downgrade(mt),
-            mo: mo_tx.clone(),
-        });
-        let carrier = EsmeCarrier::start(name, esme, Default::default(), sink);
+        let carrier = EsmeCarrier::start(name, esme, Default::default(), sink.clone());
         mt.add_carrier(carrier.clone());
         carriers.push(carrier);
     }
@@ -147,7 +164,7 @@ pub struct Service {
     store: Arc<dyn Store>,
     outbound: Arc<Outbound>,
     dispatcher: Arc<Dispatcher>,
-    carriers: Vec<Arc<EsmeCarrier>>,
+    carriers: Vec<Arc<dyn Carrier>>,
     tasks: Vec<JoinHandle<()>>,
 }
 

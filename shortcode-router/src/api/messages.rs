@@ -45,7 +45,7 @@ pub struct SendBody {
 
 fn accepted(a: Accepted) -> Response {
     let repeated = a.repeated;
-    let mut r = (StatusCode::ACCEPTED, Json(json!(a))).into_response();
+    let mut r = (StatusCode::ACCEPTED, Json(a)).into_response();
     if repeated {
         r.headers_mut().insert(
             "idempotent-replayed",

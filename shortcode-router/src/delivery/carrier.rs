@@ -1,8 +1,9 @@
-//! The narrow carrier seam the MT pipeline submits through ([`Carrier`]), and its
-//! implementation over one smsc-client ESME bind ([`EsmeCarrier`]): it keeps the bind up
-//! (reconnecting with backoff), unbinds cleanly on shutdown, and hands the SMSC's requests
-//! (receipts and MOs) to an [`InboundSink`]. The bind pool of smsc-client implements the same
-//! trait later.
+//! The narrow carrier seam the MT pipeline submits through ([`Carrier`]) and its two
+//! implementations: [`PoolCarrier`], a carrier of an smsc-client bind pool (several binds,
+//! window and TPS limits per bind and per carrier, retries, rebind with backoff, failover and
+//! failback; what every transmitting carrier of the service uses), and [`EsmeCarrier`], one
+//! ESME bind kept up by hand (receiver-only carriers, which a pool cannot serve). Both unbind
+//! cleanly on shutdown and hand the SMSC's requests (receipts and MOs) to an [`InboundSink`].
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,6 +12,12 @@ use futures::future::BoxFuture;
 use smpp_codec::receipt::MessageIdForm;
 use smpp_codec::{CommandStatus, SubmitSm};
 use smsc_client::esme::{EsmeClient, EsmeConfig, Handle, Inbound, InboundRequest, RequestError};
+use smsc_client::pool::{
+    BindPhase, Correlation, CorrelationError, Correlator, MemoryCorrelator, Pool, PoolConfig,
+    PoolConfigError, PoolEvent, SubmitFailure,
+};
+
+use crate::store::messages::MessageStore;
 use tokio::sync::{RwLock, watch};
 
 /// Why a submission did not get a `message_id`.
@@ -22,6 +29,15 @@ pub enum SubmitError {
     /// No bind is up, or the bind closed before the answer.
     #[error("carrier unavailable: {0}")]
     Unavailable(String),
+    /// The carrier's own retries (a bind pool's: temporary errors, throttling, no bind for its
+    /// unavailable timeout) are spent: trying again here would only repeat them.
+    #[error("carrier gave up: {detail}")]
+    GaveUp {
+        /// The last `command_status` the carrier answered, when there was one.
+        status: Option<CommandStatus>,
+        /// What happened.
+        detail: String,
+    },
 }
 
 impl SubmitError {
@@ -30,6 +46,7 @@ impl SubmitError {
         match self {
             SubmitError::Status(s) => s.is_temporary(),
             SubmitError::Unavailable(_) => true,
+            SubmitError::GaveUp { .. } => false,
         }
     }
 }
@@ -44,10 +61,35 @@ pub trait Carrier: Send + Sync + 'static {
     }
     /// Submits one part; resolves to the carrier's `message_id`.
     fn submit(&self, pdu: SubmitSm) -> BoxFuture<'_, Result<String, SubmitError>>;
+    /// Submits one part of message `message_id` (the id its receipts correlate to in the
+    /// carrier's logs); by default [`submit`](Self::submit).
+    fn submit_part<'a>(
+        &'a self,
+        message_id: &'a str,
+        pdu: SubmitSm,
+    ) -> BoxFuture<'a, Result<String, SubmitError>> {
+        let _ = message_id;
+        self.submit(pdu)
+    }
     /// Binds currently up (for `/readyz` and `/metrics`).
     fn binds_up(&self) -> usize;
     /// Unbinds cleanly and stops reconnecting.
     fn shutdown(&self) -> BoxFuture<'_, ()>;
+    /// Closes the binds at once (no unbind) and stops binding again: a killed process.
+    fn abort(&self) {}
+    /// Waits until at least one bind is up, at most `timeout`; `true` when one is.
+    fn wait_bound(&self, timeout: Duration) -> BoxFuture<'_, bool> {
+        Box::pin(async move {
+            let deadline = tokio::time::Instant::now() + timeout;
+            while self.binds_up() == 0 {
+                if tokio::time::Instant::now() >= deadline {
+                    return false;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            true
+        })
+    }
 }
 
 /// Receives what the SMSC sends on a bind: receipts and MOs.
@@ -102,27 +144,6 @@ impl EsmeCarrier {
             stop,
             task: std::sync::Mutex::new(Some(task)),
         })
-    }
-
-    /// Closes the bind at once (no unbind) and stops binding again: a killed process.
-    pub fn abort(&self) {
-        let _ = self.stop.send(true);
-        if let Some(t) = self.task.lock().unwrap_or_else(|e| e.into_inner()).take() {
-            t.abort();
-        }
-        if let Ok(slot) = self.handle.try_read()
-            && let Some(h) = slot.as_ref()
-        {
-            h.close();
-        }
-    }
-
-    /// Waits until the bind is up, at most `timeout`; `true` when it is.
-    pub async fn wait_bound(&self, timeout: Duration) -> bool {
-        let mut up = self.up.clone();
-        tokio::time::timeout(timeout, up.wait_for(|v| *v))
-            .await
-            .is_ok_and(|r| r.is_ok())
     }
 }
 
@@ -222,6 +243,27 @@ impl Carrier for EsmeCarrier {
         usize::from(*self.up.borrow())
     }
 
+    fn abort(&self) {
+        let _ = self.stop.send(true);
+        if let Some(t) = self.task.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            t.abort();
+        }
+        if let Ok(slot) = self.handle.try_read()
+            && let Some(h) = slot.as_ref()
+        {
+            h.close();
+        }
+    }
+
+    fn wait_bound(&self, timeout: Duration) -> BoxFuture<'_, bool> {
+        Box::pin(async move {
+            let mut up = self.up.clone();
+            tokio::time::timeout(timeout, up.wait_for(|v| *v))
+                .await
+                .is_ok_and(|r| r.is_ok())
+        })
+    }
+
     fn shutdown(&self) -> BoxFuture<'_, ()> {
         Box::pin(async move {
             let _ = self.stop.send(true);
@@ -235,4 +277,191 @@ impl Carrier for EsmeCarrier {
 
 async fn stopped(stop: &mut watch::Receiver<bool>) {
     let _ = stop.wait_for(|v| *v).await;
+}
+
+/// The router's receipt correlation for a bind pool: the pool records each accepted part's
+/// message id here (in memory, bounded) and looks receipts up here first, then in the message
+/// history (receipts of parts sent before a restart), so a known receipt is handed over at
+/// once instead of waiting for its `submit_sm_resp`. The MT pipeline then resolves the receipt
+/// to its part itself ([`crate::delivery::MtService::handle_receipt`]), which also orders it
+/// after the part's `sent`.
+pub struct StoreCorrelator {
+    memory: MemoryCorrelator,
+    store: MessageStore,
+}
+
+impl StoreCorrelator {
+    /// Over the message history `store`, remembering up to `capacity` recent ids in memory.
+    pub fn new(store: MessageStore, capacity: usize) -> Self {
+        StoreCorrelator {
+            memory: MemoryCorrelator::new(capacity),
+            store,
+        }
+    }
+}
+
+impl Correlator for StoreCorrelator {
+    fn record<'a>(
+        &'a self,
+        carrier: &'a str,
+        key: &'a str,
+        correlation: Correlation,
+    ) -> BoxFuture<'a, Result<(), CorrelationError>> {
+        self.memory.record(carrier, key, correlation)
+    }
+
+    fn lookup<'a>(
+        &'a self,
+        carrier: &'a str,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Correlation>, CorrelationError>> {
+        Box::pin(async move {
+            if let Some(c) = self.memory.lookup(carrier, key).await? {
+                return Ok(Some(c));
+            }
+            let found = self
+                .store
+                .find_part(carrier, key)
+                .await
+                .map_err(|e| CorrelationError(e.to_string()))?;
+            Ok(found.map(|(caller_id, part)| Correlation {
+                caller_id,
+                part: u8::try_from(part).unwrap_or(u8::MAX),
+                parts: 0,
+            }))
+        })
+    }
+}
+
+/// One carrier of a bind pool (shared by every carrier of the service): MTs go out over any of
+/// its bound transmitters or transceivers; what the SMSC sends on any of its binds goes to the
+/// service's [`InboundSink`] (see [`start_pool`]).
+pub struct PoolCarrier {
+    name: String,
+    pool: Pool,
+    pump: Arc<std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>>,
+}
+
+impl std::fmt::Debug for PoolCarrier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PoolCarrier")
+            .field("name", &self.name)
+            .field("binds_up", &self.binds_up())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Starts a bind pool over `config` (receipts correlated by `correlator`) and returns one
+/// [`PoolCarrier`] per configured carrier. Every receipt and MO from any bind goes to `sink`
+/// (each handled on its own task, answered once the sink has stored it).
+pub fn start_pool(
+    config: PoolConfig,
+    correlator: Arc<dyn Correlator>,
+    sink: Arc<dyn InboundSink>,
+) -> Result<Vec<Arc<PoolCarrier>>, PoolConfigError> {
+    let (pool, mut events) = Pool::start_with(config, correlator)?;
+    let pump = tokio::spawn(async move {
+        while let Some(ev) = events.recv().await {
+            let (carrier, req) = match ev {
+                PoolEvent::Receipt(r) => (r.carrier.clone(), r.into_request()),
+                PoolEvent::Mo(m) => (m.carrier.clone(), m.into_request()),
+            };
+            let sink = sink.clone();
+            tokio::spawn(async move { sink.handle(&carrier, req).await });
+        }
+    });
+    let pump = Arc::new(std::sync::Mutex::new(Some(pump)));
+    Ok(pool
+        .carriers()
+        .into_iter()
+        .map(|name| {
+            Arc::new(PoolCarrier {
+                name,
+                pool: pool.clone(),
+                pump: pump.clone(),
+            })
+        })
+        .collect())
+}
+
+impl PoolCarrier {
+    /// The pool behind the carrier (bind states, counters).
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+}
+
+fn gave_up(f: &SubmitFailure) -> SubmitError {
+    SubmitError::GaveUp {
+        status: f.command_status(),
+        detail: f.to_string(),
+    }
+}
+
+impl Carrier for PoolCarrier {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn submit(&self, pdu: SubmitSm) -> BoxFuture<'_, Result<String, SubmitError>> {
+        self.submit_part("", pdu)
+    }
+
+    fn submit_part<'a>(
+        &'a self,
+        message_id: &'a str,
+        pdu: SubmitSm,
+    ) -> BoxFuture<'a, Result<String, SubmitError>> {
+        Box::pin(async move {
+            let ticket = self
+                .pool
+                .enqueue_parts(message_id, &self.name, vec![pdu])
+                .await
+                .map_err(|e| SubmitError::GaveUp {
+                    status: None,
+                    detail: e.to_string(),
+                })?;
+            let mut outcome = ticket.await;
+            match outcome.result {
+                Ok(()) => outcome
+                    .message_ids
+                    .pop()
+                    .ok_or_else(|| SubmitError::GaveUp {
+                        status: None,
+                        detail: "accepted without a message id".into(),
+                    }),
+                Err(SubmitFailure::Rejected(status)) => Err(SubmitError::Status(status)),
+                Err(f) => Err(gave_up(&f)),
+            }
+        })
+    }
+
+    fn binds_up(&self) -> usize {
+        let up = self
+            .pool
+            .bind_statuses()
+            .iter()
+            .filter(|s| s.carrier == self.name && s.phase == BindPhase::Bound)
+            .count();
+        // The one-bind carrier's gauge, kept (as a count) for dashboards that read it.
+        metrics::gauge!("router_binds_up", "carrier" => self.name.clone()).set(up as f64);
+        up
+    }
+
+    fn shutdown(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            self.pool.shutdown().await;
+            let pump = self.pump.lock().unwrap_or_else(|e| e.into_inner()).take();
+            if let Some(p) = pump {
+                p.abort();
+            }
+        })
+    }
+
+    fn abort(&self) {
+        self.pool.abort();
+        if let Some(p) = self.pump.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            p.abort();
+        }
+    }
 }

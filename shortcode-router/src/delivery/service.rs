@@ -108,22 +108,23 @@ pub struct MtRequest {
     pub dlr: Option<(String, u8)>,
 }
 
-/// What was accepted.
+/// What was accepted. (Fields in name order: the JSON is written straight from the struct, with
+/// the keys in the order a JSON object map writes them.)
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Accepted {
-    /// Our id.
-    pub id: String,
-    /// `queued` (or the current status for an idempotent repeat).
-    pub status: MessageStatus,
-    /// Parts.
-    pub segments: u32,
     /// The encoding chosen.
     pub encoding: String,
+    /// Our id.
+    pub id: String,
     /// The program.
     pub program: Option<String>,
     /// `true` when this answers a repeated `Idempotency-Key`.
     #[serde(skip)]
     pub repeated: bool,
+    /// Parts.
+    pub segments: u32,
+    /// `queued` (or the current status for an idempotent repeat).
+    pub status: MessageStatus,
 }
 
 /// Why an MT was not accepted.
@@ -908,7 +909,7 @@ impl MtService {
             let mut attempt = 0;
             let waiting_since = Instant::now();
             let result = loop {
-                match carrier.submit(pdu.clone()).await {
+                match carrier.submit_part(&job.id, pdu.clone()).await {
                     // No bind up: wait for one (a rebind) for a while.
                     Err(SubmitError::Unavailable(_))
                         if waiting_since.elapsed() < UNAVAILABLE_WAIT =>
@@ -970,6 +971,11 @@ impl MtService {
                         SubmitError::Unavailable(_) => {
                             (MessageStatus::Failed, "carrier_unavailable", None)
                         }
+                        SubmitError::GaveUp { status, .. } => (
+                            MessageStatus::Failed,
+                            "carrier_unavailable",
+                            status.map(|s| s.0),
+                        ),
                     };
                     let raw = RawStatus {
                         command_status: cs,
@@ -1163,7 +1169,13 @@ fn request_hash(req: &MtRequest, to: &str) -> String {
         h.update((part.len() as u64).to_be_bytes());
         h.update(part.as_bytes());
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    let mut hex = String::with_capacity(64);
+    for b in h.finalize() {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        hex.push(char::from(DIGITS[usize::from(b >> 4)]));
+        hex.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    hex
 }
 
 /// SMPP relative time (`YYMMDDhhmmss000R`, SMPP 3.4 §7.1.1.2) for `secs`.

@@ -324,6 +324,18 @@ pub struct MessageStore {
     with_mos: bool,
 }
 
+/// [`MESSAGE_COLUMNS`] qualified with `mt_messages.` (for `UPDATE ... FROM ... RETURNING`).
+fn returning_columns() -> &'static str {
+    static COLUMNS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    COLUMNS.get_or_init(|| {
+        MESSAGE_COLUMNS
+            .split(", ")
+            .map(|c| format!("mt_messages.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    })
+}
+
 const MESSAGE_COLUMNS: &str = "seq, id, direction, api_key, program, sender, recipient, body, \
     encoding, segments, carrier, status, status_callback, validity_secs, resend_of, error_code, \
     error_message, created_at, updated_at, dlr_url, dlr_mask, kind";
@@ -348,7 +360,11 @@ impl MessageStore {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // The writer's multi-row statements differ by row count: keep them all prepared.
+            .statement_cache_capacity(1024)
+            // 32 MiB of page cache (the default is 2 MiB): the history's indexes stay in memory.
+            .pragma("cache_size", "-32768");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
@@ -1189,14 +1205,8 @@ async fn bulk_parts(
         q.push_values(chunk, |mut b, (id, after)| {
             b.push_bind(*id).push_bind(after.as_str());
         });
-        q.push(format!(
-            ") AS v WHERE mt_messages.id = v.column1 RETURNING {}",
-            MESSAGE_COLUMNS
-                .split(", ")
-                .map(|c| format!("mt_messages.{}", c.trim()))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        q.push(") AS v WHERE mt_messages.id = v.column1 RETURNING ")
+            .push(returning_columns());
         for row in q.build().fetch_all(&mut *tx).await? {
             let m = message_from_row(&row)?;
             records.insert(m.id.clone(), m);

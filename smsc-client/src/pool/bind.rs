@@ -31,6 +31,8 @@ pub(crate) struct BindTask {
     /// The dispatcher, for binds that submit.
     pub(crate) control: Option<mpsc::UnboundedSender<Control>>,
     pub(crate) shutdown: watch::Receiver<bool>,
+    /// Set by [`Pool::abort`](super::Pool::abort): close at once, without unbinding.
+    pub(crate) kill: watch::Receiver<bool>,
 }
 
 fn rebind_backoff(shared: &CarrierShared) -> ExponentialBackoff {
@@ -77,7 +79,7 @@ impl BindTask {
         let mut failures = 0u32;
         let mut backoff = rebind_backoff(&self.shared);
         loop {
-            if *self.shutdown.borrow() {
+            if *self.shutdown.borrow() || *self.kill.borrow() {
                 break;
             }
             self.set(BindPhase::Connecting, host, None);
@@ -107,6 +109,7 @@ impl BindTask {
                     let failback =
                         Duration::from_millis(self.shared.config.rebind.failback_after_ms);
                     let mut shutdown = self.shutdown.clone();
+                    let mut kill = self.kill.clone();
                     let reason = loop {
                         let probe = probe_first_host(
                             self.shared.clone(),
@@ -117,6 +120,10 @@ impl BindTask {
                         tokio::select! {
                             r = handle.closed() => break Some(r),
                             _ = shutdown.wait_for(|v| *v) => break None,
+                            _ = kill.wait_for(|v| *v) => {
+                                handle.close();
+                                break Some(crate::session::CloseReason::Local);
+                            }
                             probe = probe, if host != 0 && !failback.is_zero() => {
                                 let Some((new_handle, new_inbound)) = probe else { continue };
                                 // The first host is back: new requests go there from now on; the
@@ -151,6 +158,9 @@ impl BindTask {
                             crate::metrics::record_reconnect(&self.name);
                             drop(handle);
                             self.set(BindPhase::Waiting, host, Some(format!("{r:?}")));
+                            if *self.kill.borrow() {
+                                break;
+                            }
                         }
                     }
                 }

@@ -440,6 +440,7 @@ impl Dispatcher {
         };
         s.in_flight += 1;
         s.sent += 1;
+        s.metrics.submits.increment(1);
         s.meter.add(1);
         self.carrier_meter.add(1);
         self.shared

@@ -6,6 +6,7 @@
 //! | `smpp_pool_bind_tps` | gauge (submit_sm PDUs/s over the last second) | `carrier`, `bind` |
 //! | `smpp_pool_bind_in_flight` | gauge | `carrier`, `bind` |
 //! | `smpp_pool_throttle_events_total` | counter | `carrier`, `bind` |
+//! | `smpp_pool_bind_submits_total` | counter (submit_sm PDUs sent, retries included) | `carrier`, `bind` |
 //! | `smpp_pool_tps` | gauge | `carrier` |
 //! | `smpp_pool_queue_depth` | gauge (messages held: queued or in flight) | `carrier` |
 //! | `smpp_pool_retries_total` | counter | `carrier`, `reason` (`throttled`, `temporary`, `handover`, `unsent`) |
@@ -31,6 +32,7 @@ pub(crate) struct BindMetrics {
     pub(crate) tps: Gauge,
     pub(crate) in_flight: Gauge,
     pub(crate) throttles: Counter,
+    pub(crate) submits: Counter,
 }
 
 impl BindMetrics {
@@ -40,7 +42,8 @@ impl BindMetrics {
             state: gauge!("smpp_pool_bind_state", "carrier" => c.clone(), "bind" => b.clone()),
             tps: gauge!("smpp_pool_bind_tps", "carrier" => c.clone(), "bind" => b.clone()),
             in_flight: gauge!("smpp_pool_bind_in_flight", "carrier" => c.clone(), "bind" => b.clone()),
-            throttles: counter!("smpp_pool_throttle_events_total", "carrier" => c, "bind" => b),
+            throttles: counter!("smpp_pool_throttle_events_total", "carrier" => c.clone(), "bind" => b.clone()),
+            submits: counter!("smpp_pool_bind_submits_total", "carrier" => c, "bind" => b),
         }
     }
 }

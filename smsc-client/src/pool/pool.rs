@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use smpp_codec::SubmitSm;
 use smpp_codec::coding::DefaultAlphabet;
 use smpp_codec::concat::Splitter;
 use smpp_codec::receipt::MessageIdForm;
@@ -69,6 +70,7 @@ struct Inner {
     by_name: HashMap<String, usize>,
     routes: RouteTable,
     shutdown: watch::Sender<bool>,
+    kill: watch::Sender<bool>,
     dispatchers: Mutex<Vec<JoinHandle<()>>>,
     binds: Mutex<Vec<JoinHandle<()>>>,
 }
@@ -133,6 +135,7 @@ impl Pool {
         config.validate()?;
         let (events_tx, events_rx) = mpsc::channel(config.event_capacity.unwrap_or(1024).max(1));
         let (shutdown, shutdown_rx) = watch::channel(false);
+        let (kill, kill_rx) = watch::channel(false);
         let mut carriers = Vec::new();
         let mut by_name = HashMap::new();
         let mut dispatchers = Vec::new();
@@ -199,6 +202,7 @@ impl Pool {
                     name: n.clone(),
                     control: (slot < submitting).then(|| control_tx.clone()),
                     shutdown: shutdown_rx.clone(),
+                    kill: kill_rx.clone(),
                 });
             }
             by_name.insert(c.name.clone(), carriers.len());
@@ -223,6 +227,7 @@ impl Pool {
                 by_name,
                 routes: RouteTable::new(&config.routing),
                 shutdown,
+                kill,
                 dispatchers: Mutex::new(dispatchers),
                 binds: Mutex::new(binds),
             }),
@@ -285,6 +290,49 @@ impl Pool {
         Ok(ticket)
     }
 
+    /// Queues a message the caller already encoded and split (its `submit_sm` parts, in
+    /// order, all to the same destination) for `carrier`, and returns its [`Ticket`]. It is
+    /// sent, retried, ordered and correlated like one of [`enqueue`](Self::enqueue) (a part
+    /// asking for receipts is recorded for correlation as `id`, part n of the parts given).
+    pub async fn enqueue_parts(
+        &self,
+        id: &str,
+        carrier: &str,
+        parts: Vec<SubmitSm>,
+    ) -> Result<Ticket, SubmitError> {
+        let &index = self
+            .inner
+            .by_name
+            .get(carrier)
+            .ok_or_else(|| SubmitError::UnknownCarrier(carrier.to_owned()))?;
+        let Some(first) = parts.first() else {
+            return Err(SubmitError::Invalid(
+                "a message has at least one part".into(),
+            ));
+        };
+        if parts.len() > 255 {
+            return Err(SubmitError::Invalid(format!(
+                "{} parts: a message has 1 to 255",
+                parts.len()
+            )));
+        }
+        let carrier = &self.inner.carriers[index];
+        let dest: Arc<str> = String::from_utf8_lossy(first.destination_addr.as_bytes()).into();
+        let (tx, rx) = oneshot::channel();
+        let ticket = Ticket {
+            rx,
+            id: id.to_owned(),
+            carrier: carrier.shared.name.to_string(),
+            parts: parts.len(),
+        };
+        carrier
+            .intake
+            .send(Job::new(id.to_owned(), dest, parts, tx))
+            .await
+            .map_err(|_| SubmitError::ShutDown)?;
+        Ok(ticket)
+    }
+
     /// Queues `msg` and waits for its outcome.
     pub async fn submit(&self, msg: OutboundMessage) -> Result<Outcome, SubmitError> {
         Ok(self.enqueue(msg).await?.await)
@@ -334,6 +382,16 @@ impl Pool {
                 return false;
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Closes every connection at once, without `unbind`, and binds no more: what a killed
+    /// process leaves behind (for tests of crash recovery). What is queued or in flight
+    /// resolves as [`SubmitFailure::ShutDown`] or is retried to no bind.
+    pub fn abort(&self) {
+        let _ = self.inner.kill.send(true);
+        for c in &self.inner.carriers {
+            let _ = c.control.send(Control::Shutdown);
         }
     }
 

@@ -21,7 +21,7 @@ use tokio::sync::mpsc;
 use super::correlation::Correlation;
 use super::pool::CarrierShared;
 use super::state::Counters;
-use crate::net::{Inbound, Responder};
+use crate::net::{Inbound, InboundRequest, Responder};
 
 /// Something a carrier sent.
 #[derive(Debug)]
@@ -45,6 +45,7 @@ pub struct ReceiptEvent {
     pub correlation: Option<Correlation>,
     /// The receipt.
     pub receipt: OwnedReceipt,
+    pdu: Box<Pdu>,
     responder: Option<Responder>,
 }
 
@@ -62,6 +63,12 @@ impl ReceiptEvent {
         if let Some(r) = self.responder.take() {
             r.reject(status);
         }
+    }
+
+    /// The `deliver_sm` / `data_sm` the receipt came in, with its responder: for an
+    /// application that reads the request itself (answer it through the request).
+    pub fn into_request(self) -> InboundRequest {
+        InboundRequest::new(*self.pdu, self.responder)
     }
 }
 
@@ -95,6 +102,11 @@ impl MoEvent {
     /// Takes the responder, to answer with a body of one's own.
     pub fn take_responder(&mut self) -> Option<Responder> {
         self.responder.take()
+    }
+
+    /// The request with its responder, as a bind's [`Inbound`] would hand it over.
+    pub fn into_request(self) -> InboundRequest {
+        InboundRequest::new(self.pdu, self.responder)
     }
 }
 
@@ -236,6 +248,7 @@ pub(crate) async fn receive_loop(shared: Arc<CarrierShared>, bind: Arc<str>, mut
             message_id: receipt.message_id.clone(),
             correlation: None,
             receipt,
+            pdu: Box::new(pdu),
             responder,
         };
         // Park first, then look up: a submission recording the id in between finds it parked.
