@@ -56,13 +56,12 @@ impl std::fmt::Debug for Pipeline {
     }
 }
 
-/// One batch: the writes, the responders to answer after the commit, and what to do then.
+/// One batch: the writes (with the webhooks and MTs to send after the commit) and the
+/// responders to answer after the commit.
 #[derive(Default)]
 struct Batch {
     writes: Vec<InboundWrite>,
     responders: Vec<Responder>,
-    webhooks: Vec<WebhookRecord>,
-    mts: Vec<MtRecord>,
     /// Subscribers whose consent changes: locked across the commit.
     consent: Vec<String>,
 }
@@ -73,13 +72,19 @@ impl Batch {
     }
 
     fn add_mo(&mut self, w: MoWrite) {
-        self.webhooks.extend(w.webhooks.iter().cloned());
-        self.mts.extend(w.mts.iter().cloned());
         if let Some(c) = &w.consent {
             self.consent.push(c.subscriber.clone());
         }
         self.writes.push(InboundWrite::Mo(Box::new(w)));
     }
+}
+
+/// The webhooks among `writes`.
+fn webhooks_of(writes: &[InboundWrite]) -> impl Iterator<Item = &WebhookRecord> {
+    writes.iter().flat_map(|w| match w {
+        InboundWrite::Mo(m) => m.webhooks.as_slice(),
+        _ => &[],
+    })
 }
 
 fn part_key(p: &IncomingPart) -> String {
@@ -298,8 +303,6 @@ impl Pipeline {
         let Batch {
             writes,
             responders,
-            webhooks,
-            mts,
             consent,
         } = batch;
         let result = if writes.is_empty() {
@@ -310,7 +313,7 @@ impl Pipeline {
                 .gate
                 .lock_many(consent.iter().map(String::as_str))
                 .await;
-            self.dispatcher.reserve(&webhooks);
+            self.dispatcher.reserve(webhooks_of(&writes));
             self.store.write_inbound(&writes).await
         };
         match result {
@@ -318,16 +321,21 @@ impl Pipeline {
                 for r in responders {
                     r.ok();
                 }
-                for w in &webhooks {
-                    self.dispatcher.dispatch(w);
-                }
-                for mt in mts {
-                    let out = self.outbound.clone();
-                    self.mts.spawn(async move {
-                        if let Err(e) = out.deliver(&mt).await {
-                            tracing::info!(mt = %mt.id, error = %e, "compliance MT not sent");
-                        }
-                    });
+                // The webhooks and MTs leave the writes (moved, not copied).
+                for w in writes {
+                    let InboundWrite::Mo(w) = w else { continue };
+                    let MoWrite { webhooks, mts, .. } = *w;
+                    for w in webhooks {
+                        self.dispatcher.dispatch(w);
+                    }
+                    for mt in mts {
+                        let out = self.outbound.clone();
+                        self.mts.spawn(async move {
+                            if let Err(e) = out.deliver(&mt).await {
+                                tracing::info!(mt = %mt.id, error = %e, "compliance MT not sent");
+                            }
+                        });
+                    }
                 }
             }
             Err(e) => {
@@ -338,7 +346,7 @@ impl Pipeline {
                 for r in responders {
                     r.reject(CommandStatus::ESME_RX_T_APPN);
                 }
-                self.dispatcher.release(&webhooks);
+                self.dispatcher.release(webhooks_of(&writes));
                 // Parts pushed to the reassembler were not stored: start again from the store.
                 self.reload_parts = true;
             }

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use serde_json::{Value, json};
 use tokio::sync::{OwnedSemaphorePermit, RwLock, Semaphore, mpsc, oneshot};
@@ -310,20 +311,21 @@ impl Worker {
         }
     }
 
-    async fn call(&self, w: &WebhookRecord) -> Result<Answer, reqwest::Error> {
+    /// One request carrying `payload` (`w`'s, moved out of it: the body shares it).
+    async fn call(&self, w: &WebhookRecord, payload: &Bytes) -> Result<Answer, reqwest::Error> {
         let req = self.client.post(self.target.clone());
         let req = match &self.signer {
             Signer::Standard(signer) => {
                 let ts = now_ms() / 1000;
-                let sig = signer.sign(&w.id, ts, w.payload.as_bytes());
+                let sig = signer.sign(&w.id, ts, payload);
                 req.header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
                     .header(WEBHOOK_ID.clone(), w.id.as_str())
                     .header(WEBHOOK_TIMESTAMP.clone(), HeaderValue::from(ts))
                     .header(WEBHOOK_SIGNATURE.clone(), sig)
-                    .body(w.payload.clone())
+                    .body(payload.clone())
             }
             Signer::Twilio(token) => {
-                let params = twilio_params(&w.payload);
+                let params = twilio_params(&String::from_utf8_lossy(payload));
                 let sig = signing::twilio_signature(token, &self.url, &params);
                 req.header("x-twilio-signature", sig)
                     .header("i-twilio-idempotency-token", &w.id)
@@ -343,11 +345,12 @@ impl Worker {
 
     /// One attempt. `permit` (a request slot towards the handler) is given back once the
     /// answer is handed to the recorder: waiting for the record to be durable holds no slot.
-    async fn attempt(self: Arc<Self>, w: WebhookRecord, permit: OwnedSemaphorePermit) {
+    async fn attempt(self: Arc<Self>, mut w: WebhookRecord, permit: OwnedSemaphorePermit) {
         let attempt = w.attempts + 1;
         let started = Instant::now();
         let at = now_ms();
-        let answer = self.call(&w).await;
+        let payload = Bytes::from(std::mem::take(&mut w.payload));
+        let answer = self.call(&w, &payload).await;
         let latency_ms = started.elapsed().as_millis().min(u128::from(u32::MAX)) as u32;
         let now = now_ms();
         let failed = |error: String| {
@@ -420,6 +423,9 @@ impl Worker {
                 self.disable().await;
             }
             self.done(&w.id);
+        }
+        if !replies.is_empty() {
+            w.payload = String::from_utf8_lossy(&payload).into_owned();
         }
         for text in replies {
             self.reply(&w, text).await;
@@ -586,7 +592,7 @@ impl Dispatcher {
 
     /// Reserves webhooks about to be committed, so the sweep cannot take them between the
     /// commit and [`dispatch`](Self::dispatch) (which would deliver them twice).
-    pub fn reserve(&self, ws: &[WebhookRecord]) {
+    pub fn reserve<'a>(&self, ws: impl IntoIterator<Item = &'a WebhookRecord>) {
         for w in ws {
             if let Some(worker) = self.workers.get(&w.handler) {
                 worker.reserve(&w.id);
@@ -595,7 +601,7 @@ impl Dispatcher {
     }
 
     /// Releases reserved webhooks whose commit failed.
-    pub fn release(&self, ws: &[WebhookRecord]) {
+    pub fn release<'a>(&self, ws: impl IntoIterator<Item = &'a WebhookRecord>) {
         for w in ws {
             if let Some(worker) = self.workers.get(&w.handler) {
                 worker.done(&w.id);
@@ -605,10 +611,10 @@ impl Dispatcher {
 
     /// Queues committed webhooks reserved with [`reserve`](Self::reserve) (a full queue leaves
     /// them in the store for the sweep).
-    pub fn dispatch(&self, w: &WebhookRecord) {
+    pub fn dispatch(&self, w: WebhookRecord) {
         match self.workers.get(&w.handler) {
             Some(worker) => {
-                worker.send_reserved(w.clone());
+                worker.send_reserved(w);
             }
             None => tracing::warn!(
                 webhook = %w.id, handler = %w.handler,

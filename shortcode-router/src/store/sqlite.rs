@@ -439,75 +439,144 @@ async fn write_plain(
     let mut qb = QueryBuilder::<Sqlite>::new("");
     let mut bound = 0usize;
     for chunk in mos.chunks(CHUNK) {
-        qb.push(
-            "INSERT INTO mos (id, received_at, source, short_code, text, segments, data_coding, \
-             rule, matched, route, program, handler, state) ",
-        );
-        qb.push_values(chunk, |mut b, mo| {
-            b.push_bind(&mo.id)
-                .push_bind(mo.received_at)
-                .push_bind(&mo.source)
-                .push_bind(&mo.short_code)
-                .push_bind(&mo.text)
-                .push_bind(i64::from(mo.segments))
-                .push_bind(i64::from(mo.data_coding))
-                .push_bind(&mo.rule)
-                .push_bind(&mo.matched)
-                .push_bind(&mo.route)
-                .push_bind(&mo.program)
-                .push_bind(&mo.handler)
-                .push_bind(mo.state.as_str());
-        });
-        qb.push(" ON CONFLICT (id) DO NOTHING;");
-        bound += chunk.len() * 13;
+        bound += push_mos(&mut qb, chunk);
         flush_if_full(tx, &mut qb, &mut bound).await?;
     }
     for chunk in webhooks.chunks(CHUNK) {
-        qb.push(
-            "INSERT INTO webhooks (id, mo_id, handler, kind, payload, created_at, \
-             next_attempt_at, attempts, state, last_error, reply) ",
-        );
-        qb.push_values(chunk, |mut b, w| {
-            b.push_bind(&w.id)
-                .push_bind(&w.mo_id)
-                .push_bind(&w.handler)
-                .push_bind(&w.kind)
-                .push_bind(&w.payload)
-                .push_bind(w.created_at)
-                .push_bind(w.next_attempt_at)
-                .push_bind(i64::from(w.attempts))
-                .push_bind(w.state.as_str())
-                .push_bind(&w.last_error)
-                .push_bind(&w.reply);
-        });
-        qb.push(" ON CONFLICT (id) DO NOTHING;");
-        bound += chunk.len() * 11;
+        bound += push_webhooks(&mut qb, chunk);
         flush_if_full(tx, &mut qb, &mut bound).await?;
     }
-    // In batch order: a later row for the same subscriber wins (SQLite applies the rows of one
-    // upsert in order).
     for chunk in conversations.chunks(CHUNK) {
-        qb.push(
-            "INSERT INTO conversations (subscriber, short_code, program, handler, route, \
-             expires_at) ",
-        );
-        qb.push_values(chunk, |mut b, c| {
-            b.push_bind(&c.subscriber)
-                .push_bind(&c.short_code)
-                .push_bind(&c.program)
-                .push_bind(&c.handler)
-                .push_bind(&c.route)
-                .push_bind(c.expires_at);
-        });
-        qb.push(
-            " ON CONFLICT (subscriber, short_code) DO UPDATE SET program = excluded.program, \
-             handler = excluded.handler, route = excluded.route, expires_at = excluded.expires_at;",
-        );
-        bound += chunk.len() * 6;
+        bound += push_conversations(&mut qb, chunk);
         flush_if_full(tx, &mut qb, &mut bound).await?;
     }
     if bound > 0 {
         qb.build().execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Pushes the insert of `chunk`'s MOs; returns the values bound.
+fn push_mos<'a>(qb: &mut QueryBuilder<'a, Sqlite>, chunk: &[&'a MoRecord]) -> usize {
+    qb.push(
+        "INSERT INTO mos (id, received_at, source, short_code, text, segments, data_coding, \
+         rule, matched, route, program, handler, state) ",
+    );
+    qb.push_values(chunk, |mut b, mo| {
+        b.push_bind(&mo.id)
+            .push_bind(mo.received_at)
+            .push_bind(&mo.source)
+            .push_bind(&mo.short_code)
+            .push_bind(&mo.text)
+            .push_bind(i64::from(mo.segments))
+            .push_bind(i64::from(mo.data_coding))
+            .push_bind(&mo.rule)
+            .push_bind(&mo.matched)
+            .push_bind(&mo.route)
+            .push_bind(&mo.program)
+            .push_bind(&mo.handler)
+            .push_bind(mo.state.as_str());
+    });
+    qb.push(" ON CONFLICT (id) DO NOTHING;");
+    chunk.len() * 13
+}
+
+/// Pushes the insert of `chunk`'s webhooks; returns the values bound.
+fn push_webhooks<'a>(qb: &mut QueryBuilder<'a, Sqlite>, chunk: &[&'a WebhookRecord]) -> usize {
+    qb.push(
+        "INSERT INTO webhooks (id, mo_id, handler, kind, payload, created_at, \
+         next_attempt_at, attempts, state, last_error, reply) ",
+    );
+    qb.push_values(chunk, |mut b, w| {
+        b.push_bind(&w.id)
+            .push_bind(&w.mo_id)
+            .push_bind(&w.handler)
+            .push_bind(&w.kind)
+            .push_bind(&w.payload)
+            .push_bind(w.created_at)
+            .push_bind(w.next_attempt_at)
+            .push_bind(i64::from(w.attempts))
+            .push_bind(w.state.as_str())
+            .push_bind(&w.last_error)
+            .push_bind(&w.reply);
+    });
+    qb.push(" ON CONFLICT (id) DO NOTHING;");
+    chunk.len() * 11
+}
+
+/// Pushes the upsert of `chunk`'s conversations, in batch order (a later row for the same
+/// subscriber wins: SQLite applies the rows of one upsert in order); returns the values bound.
+fn push_conversations<'a>(
+    qb: &mut QueryBuilder<'a, Sqlite>,
+    chunk: &[&'a ConversationRecord],
+) -> usize {
+    qb.push(
+        "INSERT INTO conversations (subscriber, short_code, program, handler, route, \
+         expires_at) ",
+    );
+    qb.push_values(chunk, |mut b, c| {
+        b.push_bind(&c.subscriber)
+            .push_bind(&c.short_code)
+            .push_bind(&c.program)
+            .push_bind(&c.handler)
+            .push_bind(&c.route)
+            .push_bind(c.expires_at);
+    });
+    qb.push(
+        " ON CONFLICT (subscriber, short_code) DO UPDATE SET program = excluded.program, \
+         handler = excluded.handler, route = excluded.route, expires_at = excluded.expires_at;",
+    );
+    chunk.len() * 6
+}
+
+/// A plain batch of MOs without MTs or receipts (the common case), as one query holding its
+/// transaction too (`BEGIN; ...; COMMIT;`): one round trip to the writer's thread instead of
+/// three. `None` if the batch is not that, or too big for one query.
+fn plain_in_one_query(batch: &[InboundWrite]) -> Option<QueryBuilder<'_, Sqlite>> {
+    let mut mos = Vec::new();
+    let mut webhooks = Vec::new();
+    let mut conversations = Vec::new();
+    for item in batch {
+        let InboundWrite::Mo(w) = item else {
+            return None;
+        };
+        if !w.mts.is_empty() {
+            return None;
+        }
+        mos.extend(w.mo.iter());
+        webhooks.extend(w.webhooks.iter());
+        conversations.extend(w.conversation.iter());
+    }
+    if mos.len() * 13 + webhooks.len() * 11 + conversations.len() * 6 > MAX_BOUND {
+        return None;
+    }
+    let mut qb = QueryBuilder::<Sqlite>::new("BEGIN;");
+    for chunk in mos.chunks(CHUNK) {
+        push_mos(&mut qb, chunk);
+    }
+    for chunk in webhooks.chunks(CHUNK) {
+        push_webhooks(&mut qb, chunk);
+    }
+    for chunk in conversations.chunks(CHUNK) {
+        push_conversations(&mut qb, chunk);
+    }
+    qb.push("COMMIT;");
+    Some(qb)
+}
+
+/// Runs a query that holds its own transaction (`BEGIN; ...; COMMIT;`) on the writer; if it
+/// fails, rolls back what it began (so the connection goes back to the pool without an open
+/// transaction).
+async fn run_in_one_query(
+    pool: &SqlitePool,
+    mut qb: QueryBuilder<'_, Sqlite>,
+) -> Result<(), sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    let result = qb.build().execute(&mut *conn).await;
+    if let Err(e) = result {
+        // "no transaction is active" when it failed before BEGIN or at COMMIT's rollback.
+        let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+        return Err(e);
     }
     Ok(())
 }
@@ -533,42 +602,52 @@ async fn record_grouped(
     attempts: &[AttemptRecord],
 ) -> Result<(), sqlx::Error> {
     for chunk in attempts.chunks(CHUNK) {
-        let mut qb = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO webhook_attempts (webhook_id, attempt, at, status, error, latency_ms) ",
-        );
-        qb.push_values(chunk, |mut b, a| {
-            b.push_bind(&a.webhook_id)
-                .push_bind(i64::from(a.attempt))
-                .push_bind(a.at)
-                .push_bind(a.status.map(i64::from))
-                .push_bind(&a.error)
-                .push_bind(i64::from(a.latency_ms));
-        });
-        // Both statements in one query: one round trip to the writer's thread.
-        qb.push(" ON CONFLICT (webhook_id, attempt) DO NOTHING; ");
-        qb.push(
-            "UPDATE webhooks SET attempts = MAX(webhooks.attempts, v.column2), \
-             state = v.column3, next_attempt_at = COALESCE(v.column4, webhooks.next_attempt_at), \
-             last_error = v.column5, reply = COALESCE(v.column6, webhooks.reply) FROM (",
-        );
-        qb.push_values(chunk, |mut b, a| {
-            let (state, next, reply) = outcome_columns(&a.outcome);
-            b.push_bind(&a.webhook_id)
-                .push_bind(i64::from(a.attempt))
-                .push_bind(state)
-                .push_bind(next)
-                .push_bind(&a.error)
-                .push_bind(reply);
-        });
-        qb.push(") AS v WHERE webhooks.id = v.column1");
+        let mut qb = QueryBuilder::<Sqlite>::new("");
+        push_attempts(&mut qb, chunk);
         qb.build().execute(&mut **tx).await?;
     }
     Ok(())
 }
 
+/// Pushes the insert of `chunk`'s attempts and the update of their webhooks (each webhook once
+/// in `chunk`): both statements in one query, one round trip to the writer's thread.
+fn push_attempts<'a>(qb: &mut QueryBuilder<'a, Sqlite>, chunk: &'a [AttemptRecord]) {
+    qb.push("INSERT INTO webhook_attempts (webhook_id, attempt, at, status, error, latency_ms) ");
+    qb.push_values(chunk, |mut b, a| {
+        b.push_bind(&a.webhook_id)
+            .push_bind(i64::from(a.attempt))
+            .push_bind(a.at)
+            .push_bind(a.status.map(i64::from))
+            .push_bind(&a.error)
+            .push_bind(i64::from(a.latency_ms));
+    });
+    qb.push(" ON CONFLICT (webhook_id, attempt) DO NOTHING; ");
+    qb.push(
+        "UPDATE webhooks SET attempts = MAX(webhooks.attempts, v.column2), \
+         state = v.column3, next_attempt_at = COALESCE(v.column4, webhooks.next_attempt_at), \
+         last_error = v.column5, reply = COALESCE(v.column6, webhooks.reply) FROM (",
+    );
+    qb.push_values(chunk, |mut b, a| {
+        let (state, next, reply) = outcome_columns(&a.outcome);
+        b.push_bind(&a.webhook_id)
+            .push_bind(i64::from(a.attempt))
+            .push_bind(state)
+            .push_bind(next)
+            .push_bind(&a.error)
+            .push_bind(reply);
+    });
+    qb.push(") AS v WHERE webhooks.id = v.column1;");
+}
+
 impl Store for SqliteStore {
     fn write_inbound<'a>(&'a self, batch: &'a [InboundWrite]) -> StoreFuture<'a, ()> {
         Box::pin(async move {
+            if is_plain(batch)
+                && let Some(qb) = plain_in_one_query(batch)
+            {
+                run_in_one_query(&self.writer, qb).await?;
+                return Ok(());
+            }
             let mut tx = self.writer.begin().await?;
             if is_plain(batch) {
                 write_plain(&mut tx, batch).await?;
@@ -779,6 +858,15 @@ impl Store for SqliteStore {
 
     fn record_attempts<'a>(&'a self, attempts: &'a [AttemptRecord]) -> StoreFuture<'a, ()> {
         Box::pin(async move {
+            if attempts.len() > 1 && attempts.len() <= MAX_BOUND / 12 && no_repeats(attempts) {
+                let mut qb = QueryBuilder::<Sqlite>::new("BEGIN;");
+                for chunk in attempts.chunks(CHUNK) {
+                    push_attempts(&mut qb, chunk);
+                }
+                qb.push("COMMIT;");
+                run_in_one_query(&self.writer, qb).await?;
+                return Ok(());
+            }
             let mut tx = self.writer.begin().await?;
             if attempts.len() > 1 && no_repeats(attempts) {
                 record_grouped(&mut tx, attempts).await?;
@@ -1057,6 +1145,64 @@ mod tests {
         );
         let st = s.stats().await.unwrap();
         assert_eq!((st.mos, st.webhooks_delivered, st.attempts), (1, 1, 1));
+    }
+
+    /// A batch written as one query (its transaction inside) that fails half-way leaves
+    /// nothing behind, and the writer's connection takes the next batch.
+    #[tokio::test]
+    async fn a_failed_one_query_batch_rolls_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SqliteStore::open(&dir.path().join("f.db")).await.unwrap();
+        let batch: Vec<InboundWrite> = (0..2)
+            .map(|i| {
+                InboundWrite::Mo(Box::new(MoWrite {
+                    mo: Some(MoRecord {
+                        id: format!("mo_{i}"),
+                        received_at: 1,
+                        source: format!("44770090000{i}"),
+                        short_code: "12345".into(),
+                        text: "JOIN".into(),
+                        segments: 1,
+                        data_coding: 0,
+                        rule: "keyword".into(),
+                        matched: None,
+                        route: None,
+                        program: Some("p".into()),
+                        handler: Some("h".into()),
+                        state: MoState::Webhook,
+                    }),
+                    conversation: Some(ConversationRecord {
+                        subscriber: format!("44770090000{i}"),
+                        short_code: "12345".into(),
+                        program: "p".into(),
+                        handler: "h".into(),
+                        route: None,
+                        expires_at: 10,
+                    }),
+                    ..MoWrite::default()
+                }))
+            })
+            .collect();
+        assert!(is_plain(&batch) && plain_in_one_query(&batch).is_some());
+        // The conversations insert (after the MOs') fails.
+        sqlx::query("ALTER TABLE conversations RENAME TO away")
+            .execute(&s.writer)
+            .await
+            .unwrap();
+        assert!(s.write_inbound(&batch).await.is_err());
+        sqlx::query("ALTER TABLE away RENAME TO conversations")
+            .execute(&s.writer)
+            .await
+            .unwrap();
+        assert_eq!(s.stats().await.unwrap().mos, 0);
+        s.write_inbound(&batch).await.unwrap();
+        assert_eq!(s.stats().await.unwrap().mos, 2);
+        assert!(
+            s.conversation("447700900001", "12345", 0)
+                .await
+                .unwrap()
+                .is_some()
+        );
     }
 
     #[tokio::test]
