@@ -705,10 +705,13 @@ fn write_frame(
     // Zero-filled, then overwritten: the frame is written through a bounds-checked slice.
     bytes::BufMut::put_bytes(buf, 0, len);
     let mut w = Writer::new(&mut buf[start..]);
-    w.u32(len as u32);
-    w.u32(id.as_u32());
-    w.u32(status.0);
-    w.u32(sequence_number);
+    let [l0, l1, l2, l3] = (len as u32).to_be_bytes();
+    let [i0, i1, i2, i3] = id.as_u32().to_be_bytes();
+    let [s0, s1, s2, s3] = status.0.to_be_bytes();
+    let [q0, q1, q2, q3] = sequence_number.to_be_bytes();
+    w.array([
+        l0, l1, l2, l3, i0, i1, i2, i3, s0, s1, s2, s3, q0, q1, q2, q3,
+    ]);
     body.write(&mut w);
     debug_assert_eq!(w.position(), len);
     Ok(())
