@@ -27,7 +27,16 @@ use shortcode_router::{Config, Service};
 use smsc_client::sim::{SimConfig, Simulator};
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+/// Injector tasks (MOs in flight), unless `ROUTER_BENCH_INJECTORS` says otherwise.
 const INJECTORS: u64 = 64;
+
+fn injectors() -> u64 {
+    std::env::var("ROUTER_BENCH_INJECTORS")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(INJECTORS)
+}
 
 fn base() -> Instant {
     static BASE: OnceLock<Instant> = OnceLock::new();
@@ -139,7 +148,7 @@ handler = "app"
         async move {
             let next = Arc::new(AtomicU64::new(0));
             let mut tasks = Vec::new();
-            for _ in 0..INJECTORS {
+            for _ in 0..injectors() {
                 let sim = sim.clone();
                 let next = next.clone();
                 tasks.push(tokio::spawn(async move {
@@ -189,7 +198,10 @@ handler = "app"
     let mut lat = std::mem::take(&mut *seen.latencies_us.lock().unwrap());
     lat.sort_unstable();
     let stats = router.store().stats().await.expect("stats");
-    println!("router/mo_to_webhook: {total} MOs, 64 injectors, 2 tokio workers");
+    println!(
+        "router/mo_to_webhook: {total} MOs, {} injectors, 2 tokio workers",
+        injectors()
+    );
     println!(
         "  throughput: {:.0} MO/s end to end ({:.0} MO/s acknowledged by the router)",
         total as f64 / elapsed.as_secs_f64(),

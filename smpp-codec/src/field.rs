@@ -361,6 +361,10 @@ impl<'a> Writer<'a> {
     #[inline(always)]
     pub fn cstr(&mut self, s: &[u8]) {
         let n = s.len();
+        if n == 0 {
+            // NULL service_type and times: the commonest C-string.
+            return self.u8(0);
+        }
         let out = self.take(n + 1);
         if n <= SMALL {
             small_copy(&mut out[..n], s);
@@ -702,6 +706,16 @@ impl<B: Storage> Field<B> for SmppTime<B> {
     #[inline(always)]
     fn encode(&self, buf: &mut Writer<'_>) {
         self.0.encode(buf)
+    }
+    #[inline(always)]
+    fn checked_len(&self, name: &'static str) -> Result<usize, EncodeError> {
+        // One test for both conformant forms (NULL, or 16 characters within the maximum).
+        let len = self.0.len();
+        if len == 0 || len == 16 {
+            return Ok(len + 1);
+        }
+        self.check(name)?;
+        Ok(len + 1)
     }
     fn check(&self, name: &'static str) -> Result<(), EncodeError> {
         self.0.check(name)?;
