@@ -762,9 +762,11 @@ proptest! {
     fn parsing_token_soup_never_panics(tokens in prop::collection::vec(receipt_token(), 0..40)) {
         let s = tokens.concat();
         if let Ok(r) = Receipt::parse_text(&s) {
-            // The id is a non-empty view without whitespace.
+            // The id is a non-empty view without the separators (ASCII whitespace and NUL,
+            // as `receipt/text.rs` documents; other Unicode spaces such as U+0085 are octets
+            // of the id).
             prop_assert!(!r.message_id.is_empty());
-            prop_assert!(!r.message_id.contains(char::is_whitespace));
+            prop_assert!(!r.message_id.contains([' ', '\t', '\r', '\n', '\0', '\x0B', '\x0C']));
             let _ = r.to_owned_receipt();
         }
     }
@@ -812,4 +814,12 @@ proptest! {
         prop_assert!(correlation_keys(&hex).intersects(&correlation_keys(&dec)));
         prop_assert!(MessageIdForm::TrimLeadingZeros.correlates(&dec, &n.to_string()));
     }
+}
+
+/// Found by `parsing_token_soup_never_panics`: only ASCII whitespace and NUL separate fields, so
+/// a Unicode space such as U+0085 stays inside the id.
+#[test]
+fn a_unicode_space_is_part_of_the_id() {
+    let r = Receipt::parse_text("id:\u{85} stat:DELIVRD").expect("parses");
+    assert_eq!(r.message_id, "\u{85}");
 }
