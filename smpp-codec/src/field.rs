@@ -349,7 +349,7 @@ impl<'a> Writer<'a> {
     /// Octets.
     #[inline(always)]
     pub fn slice(&mut self, s: &[u8]) {
-        // Empty C-strings and bodies are common (service_type, NULL times, no TLVs): no call.
+        // Addresses, times and most TLV parts are short: no `memcpy` call for them.
         if s.len() <= SMALL {
             small_copy(self.take(s.len()), s);
         } else {
@@ -516,30 +516,37 @@ pub(crate) fn field_err(name: &str, message: String) -> EncodeError {
 #[derive(Clone, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
 pub struct COctetString<const MAX: usize, B: Storage = Bytes>(B);
 
+/// The accessors of a field that is one view of octets: `as_bytes`, `len`, `is_empty`, `storage`.
+macro_rules! octet_view_accessors {
+    ($what:literal, $empty:literal) => {
+        #[doc = concat!("The octets", $what, ".")]
+        pub fn as_bytes(&self) -> &[u8] {
+            self.0.as_ref()
+        }
+
+        #[doc = concat!("Length in octets", $what, ".")]
+        pub fn len(&self) -> usize {
+            self.as_bytes().len()
+        }
+
+        #[doc = concat!("`true` when empty (", $empty, ").")]
+        pub fn is_empty(&self) -> bool {
+            self.as_bytes().is_empty()
+        }
+
+        /// The underlying view.
+        pub fn storage(&self) -> &B {
+            &self.0
+        }
+    };
+}
+
 impl<const MAX: usize, B: Storage> COctetString<MAX, B> {
-    /// The octets, without NUL.
-    pub fn as_bytes(&self) -> &[u8] {
-        self.0.as_ref()
-    }
+    octet_view_accessors!(", without the NUL", "the NULL value");
 
     /// As UTF-8 text, when it is.
     pub fn to_str(&self) -> Result<&str, std::str::Utf8Error> {
         std::str::from_utf8(self.as_bytes())
-    }
-
-    /// Length without the NUL.
-    pub fn len(&self) -> usize {
-        self.as_bytes().len()
-    }
-
-    /// `true` when empty (the NULL value).
-    pub fn is_empty(&self) -> bool {
-        self.as_bytes().is_empty()
-    }
-
-    /// The underlying view.
-    pub fn storage(&self) -> &B {
-        &self.0
     }
 }
 
@@ -749,25 +756,7 @@ pub struct ShortMessage<B: Storage = Bytes>(B);
 const SHORT_MESSAGE_MAX: usize = 254;
 
 impl<B: Storage> ShortMessage<B> {
-    /// The octets.
-    pub fn as_bytes(&self) -> &[u8] {
-        self.0.as_ref()
-    }
-
-    /// Length in octets.
-    pub fn len(&self) -> usize {
-        self.as_bytes().len()
-    }
-
-    /// `true` when empty (`sm_length` 0).
-    pub fn is_empty(&self) -> bool {
-        self.as_bytes().is_empty()
-    }
-
-    /// The underlying view.
-    pub fn storage(&self) -> &B {
-        &self.0
-    }
+    octet_view_accessors!("", "`sm_length` 0");
 }
 
 impl ShortMessage {
