@@ -3,6 +3,8 @@
 //! idempotency keys, and the opt-out audit trail. SQLite through `sqlx`; tables in
 //! `migrations/0002_messages.sql`.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -324,17 +326,8 @@ pub struct MessageStore {
     with_mos: bool,
 }
 
-/// [`MESSAGE_COLUMNS`] qualified with `mt_messages.` (for `UPDATE ... FROM ... RETURNING`).
-fn returning_columns() -> &'static str {
-    static COLUMNS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    COLUMNS.get_or_init(|| {
-        MESSAGE_COLUMNS
-            .split(", ")
-            .map(|c| format!("mt_messages.{}", c.trim()))
-            .collect::<Vec<_>>()
-            .join(", ")
-    })
-}
+/// How many columns [`MESSAGE_COLUMNS`] names.
+const MESSAGE_COLUMN_COUNT: usize = 22;
 
 const MESSAGE_COLUMNS: &str = "seq, id, direction, api_key, program, sender, recipient, body, \
     encoding, segments, carrier, status, status_callback, validity_secs, resend_of, error_code, \
@@ -364,7 +357,10 @@ impl MessageStore {
             // The writer's multi-row statements differ by row count: keep them all prepared.
             .statement_cache_capacity(1024)
             // 32 MiB of page cache (the default is 2 MiB): the history's indexes stay in memory.
-            .pragma("cache_size", "-32768");
+            .pragma("cache_size", "-32768")
+            // Checkpoints are the router store's background job (`store::sqlite`); this writer
+            // checkpoints by itself only when the WAL grows past this many pages.
+            .pragma("wal_autocheckpoint", "8000");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
@@ -796,10 +792,14 @@ type Reply = oneshot::Sender<Result<Done, MessageStoreError>>;
 const MAX_BATCH: usize = 256;
 
 /// The single writer: takes what is queued (up to [`MAX_BATCH`]), applies it in one
-/// transaction (each write in its own savepoint, so one failure fails only that write), commits,
-/// then answers. SQLite has one writer anyway; this makes each commit carry many writes.
+/// transaction on a connection of its own (kept across batches, so its page cache stays warm),
+/// commits, then answers. SQLite has one writer anyway; this makes each commit carry many
+/// writes. If the batch fails as a whole, each write is retried in a transaction of its own, so
+/// one bad write fails alone.
 async fn writer(pool: SqlitePool, mut rx: mpsc::Receiver<(Op, Reply)>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
+    let mut conn: Option<sqlx::pool::PoolConnection<sqlx::Sqlite>> = None;
+    let mut live = Live::default();
     while let Some(first) = rx.recv().await {
         batch.push(first);
         while batch.len() < MAX_BATCH {
@@ -808,7 +808,13 @@ async fn writer(pool: SqlitePool, mut rx: mpsc::Receiver<(Op, Reply)>) {
                 Err(_) => break,
             }
         }
-        let results = apply_batch(&pool, &batch).await;
+        let results = match conn.as_mut() {
+            Some(c) => apply_batch(c, &batch, &mut live).await,
+            None => match pool.acquire().await {
+                Ok(c) => apply_batch(conn.insert(c), &batch, &mut live).await,
+                Err(e) => Err(e.into()),
+            },
+        };
         match results {
             Ok(results) => {
                 for ((_, reply), r) in batch.drain(..).zip(results) {
@@ -816,6 +822,9 @@ async fn writer(pool: SqlitePool, mut rx: mpsc::Receiver<(Op, Reply)>) {
                 }
             }
             Err(e) => {
+                // The connection may be what failed: the next batch takes a fresh one.
+                conn = None;
+                live = Live::default();
                 let msg = e.to_string();
                 for (_, reply) in batch.drain(..) {
                     let _ = reply.send(Err(MessageStoreError::Batch(msg.clone())));
@@ -825,19 +834,97 @@ async fn writer(pool: SqlitePool, mut rx: mpsc::Receiver<(Op, Reply)>) {
     }
 }
 
+/// Messages the writer knows to be in flight (not final): the record a status change reports
+/// and the parts' statuses, as committed. A batch of part updates rolls up from here instead of
+/// reading the messages back. Every status change goes through the writer, so this stays what
+/// the database holds; a write the writer cannot mirror (one applied by [`apply`]) forgets the
+/// message, which is then read again when next needed. Two generations of [`LIVE_MESSAGES`]
+/// keep memory bounded.
+#[derive(Default)]
+struct Live {
+    current: HashMap<String, LiveMessage>,
+    previous: HashMap<String, LiveMessage>,
+}
+
+/// Messages per generation of [`Live`].
+const LIVE_MESSAGES: usize = 50_000;
+
+/// A message in flight, as committed.
+#[derive(Clone, Debug)]
+struct LiveMessage {
+    record: MessageRecord,
+    /// `(part_no, status)` in part order.
+    parts: Vec<(u32, MessageStatus)>,
+}
+
+/// What a committed batch changes in [`Live`].
+enum LiveChange {
+    /// The message is in flight as this.
+    Put(Box<LiveMessage>),
+    /// The message is final, or changed in a way not mirrored: read it again when needed.
+    Forget(String),
+}
+
+impl Live {
+    fn get(&self, id: &str) -> Option<&LiveMessage> {
+        self.current.get(id).or_else(|| self.previous.get(id))
+    }
+
+    fn apply(&mut self, changes: Vec<LiveChange>) {
+        for c in changes {
+            match c {
+                LiveChange::Put(m) => {
+                    if self.current.len() >= LIVE_MESSAGES {
+                        self.previous = std::mem::take(&mut self.current);
+                    }
+                    self.previous.remove(&m.record.id);
+                    self.current.insert(m.record.id.clone(), *m);
+                }
+                LiveChange::Forget(id) => {
+                    self.current.remove(&id);
+                    self.previous.remove(&id);
+                }
+            }
+        }
+    }
+
+    fn forget_all(&mut self, batch: &[(Op, Reply)]) {
+        for (op, _) in batch {
+            let id = op.message_id();
+            self.current.remove(id);
+            self.previous.remove(id);
+        }
+    }
+}
+
+impl Op {
+    fn message_id(&self) -> &str {
+        match self {
+            Op::Insert(m, _) => &m.id,
+            Op::PartSent { message_id, .. }
+            | Op::PartsFailed { message_id, .. }
+            | Op::PartReceipt { message_id, .. } => message_id,
+        }
+    }
+}
+
 async fn apply_batch(
-    pool: &SqlitePool,
+    conn: &mut sqlx::SqliteConnection,
     batch: &[(Op, Reply)],
+    live: &mut Live,
 ) -> Result<Vec<Result<Done, MessageStoreError>>, MessageStoreError> {
+    use sqlx::Connection;
     // Optimistic: the whole batch in one transaction. If anything fails, that transaction is
     // rolled back and each write is applied in a transaction of its own, so one bad write
     // fails alone.
-    if let Ok(out) = try_batch(pool, batch).await {
+    if let Ok((out, changes)) = try_batch(conn, batch, live).await {
+        live.apply(changes);
         return Ok(out);
     }
+    live.forget_all(batch);
     let mut out = Vec::with_capacity(batch.len());
     for (op, _) in batch {
-        let mut tx = pool.begin().await?;
+        let mut tx = conn.begin().await?;
         match apply(&mut tx, op).await {
             Ok(done) => {
                 tx.commit().await?;
@@ -852,11 +939,17 @@ async fn apply_batch(
     Ok(out)
 }
 
+/// A batch's answers and what it changes in [`Live`] once committed.
+type BatchDone = (Vec<Result<Done, MessageStoreError>>, Vec<LiveChange>);
+
 async fn try_batch(
-    pool: &SqlitePool,
+    conn: &mut sqlx::SqliteConnection,
     batch: &[(Op, Reply)],
-) -> Result<Vec<Result<Done, MessageStoreError>>, MessageStoreError> {
-    let mut tx = pool.begin().await?;
+    live: &Live,
+) -> Result<BatchDone, MessageStoreError> {
+    use sqlx::Connection;
+    let mut tx = conn.begin().await?;
+    let mut changes = Vec::new();
     // New messages without an idempotency key (the common case) are inserted with a few
     // multi-row statements; part updates (responses, receipts) likewise; the rest one by one.
     let plain: Vec<&NewMessage> = batch
@@ -868,7 +961,7 @@ async fn try_batch(
         .collect();
     let bulk = plain.len() > 1;
     if bulk {
-        bulk_insert(&mut tx, &plain).await?;
+        bulk_insert(&mut tx, &plain, &mut changes).await?;
     }
     let part_ops: Vec<(usize, &Op)> = batch
         .iter()
@@ -876,10 +969,10 @@ async fn try_batch(
         .filter(|(_, (op, _))| matches!(op, Op::PartSent { .. } | Op::PartReceipt { .. }))
         .map(|(i, (op, _))| (i, op))
         .collect();
-    let mut rolled = if part_ops.len() > 1 && unique_parts(&part_ops) {
-        bulk_parts(&mut tx, &part_ops).await?
+    let mut rolled = if !part_ops.is_empty() && unique_parts(&part_ops) {
+        bulk_parts(&mut tx, &part_ops, live, &mut changes).await?
     } else {
-        std::collections::HashMap::new()
+        HashMap::new()
     };
     let mut out = Vec::with_capacity(batch.len());
     for (i, (op, _)) in batch.iter().enumerate() {
@@ -887,13 +980,16 @@ async fn try_batch(
             Op::Insert(_, None) if bulk => Done::Inserted(Inserted::New),
             _ => match rolled.remove(&i) {
                 Some(r) => Done::Rolled(r),
-                None => apply(&mut tx, op).await?,
+                None => {
+                    changes.push(LiveChange::Forget(op.message_id().to_owned()));
+                    apply(&mut tx, op).await?
+                }
             },
         };
         out.push(Ok(done));
     }
     tx.commit().await?;
-    Ok(out)
+    Ok((out, changes))
 }
 
 fn unique_parts(ops: &[(usize, &Op)]) -> bool {
@@ -1044,13 +1140,15 @@ enum Bind {
 }
 
 /// Applies part updates (`PartSent`, `PartReceipt`; each part at most once) with a few
-/// set-based statements, and rolls their messages up. The roll-up of a message is reported on
-/// its last update in `ops`; earlier ones report no change. Returns the roll-up per batch index.
+/// set-based statements, and rolls their messages up (from [`Live`], reading back only the
+/// messages it does not hold). The roll-up of a message is reported on its last update in
+/// `ops`; earlier ones report no change. Returns the roll-up per batch index.
 async fn bulk_parts(
     tx: &mut sqlx::SqliteConnection,
     ops: &[(usize, &Op)],
-) -> Result<std::collections::HashMap<usize, RollUp>, MessageStoreError> {
-    use std::collections::HashMap;
+    live: &Live,
+    changes: &mut Vec<LiveChange>,
+) -> Result<HashMap<usize, RollUp>, MessageStoreError> {
     let now = now_ms();
     let sent: Vec<&Op> = ops
         .iter()
@@ -1070,6 +1168,31 @@ async fn bulk_parts(
             )
         })
         .collect();
+    // The touched messages as they were before this batch: from memory, or read back.
+    let mut messages: HashMap<&str, LiveMessage> = HashMap::new();
+    let mut missing: Vec<&str> = Vec::new();
+    for (_, op) in ops {
+        let id = op.message_id();
+        if messages.contains_key(id) || missing.contains(&id) {
+            continue;
+        }
+        match live.get(id) {
+            Some(m) => {
+                messages.insert(id, m.clone());
+            }
+            None => missing.push(id),
+        }
+    }
+    for chunk in missing.chunks(200) {
+        for m in load_live(tx, chunk).await? {
+            let id = chunk
+                .iter()
+                .find(|id| **id == m.record.id)
+                .copied()
+                .ok_or_else(|| MessageStoreError::Corrupt(format!("no message {}", m.record.id)))?;
+            messages.insert(id, m);
+        }
+    }
     for chunk in sent.chunks(100) {
         let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
             "UPDATE mt_parts SET carrier = v.column3, smsc_id = v.column4, corr_key = v.column5, \
@@ -1120,83 +1243,78 @@ async fn bulk_parts(
         q.push(") AS v WHERE mt_parts.message_id = v.column1 AND mt_parts.part_no = v.column2");
         q.build().execute(&mut *tx).await?;
     }
-    // The parts' history entries.
-    let sent_raw = |carrier: &str, smsc_id: &str| RawStatus {
-        command_status: Some(0),
-        detail: Some(format!("{carrier} message_id {smsc_id}")),
-        ..RawStatus::default()
-    };
-    let entries: Vec<(String, u32, MessageStatus, RawStatus)> = ops
-        .iter()
-        .filter_map(|(_, op)| match op {
+    // The same updates in memory (what the statements above did to each part), and the parts'
+    // history entries.
+    let mut entries: Vec<(&str, Option<u32>, MessageStatus, Cow<'_, RawStatus>)> =
+        Vec::with_capacity(ops.len() * 2);
+    for (_, op) in ops {
+        let (id, part_no, shown, raw) = match op {
             Op::PartSent {
                 message_id,
                 part_no,
                 carrier,
                 smsc_id,
                 ..
-            } => Some((
-                message_id.clone(),
-                *part_no,
-                MessageStatus::Sent,
-                sent_raw(carrier, smsc_id),
-            )),
+            } => {
+                let raw = RawStatus {
+                    command_status: Some(0),
+                    detail: Some(format!("{carrier} message_id {smsc_id}")),
+                    ..RawStatus::default()
+                };
+                (message_id, *part_no, MessageStatus::Sent, Cow::Owned(raw))
+            }
             Op::PartReceipt {
                 message_id,
                 part_no,
                 status,
                 raw,
-            } => Some((
-                message_id.clone(),
+            } => (
+                message_id,
                 *part_no,
                 status.unwrap_or(MessageStatus::Sent),
-                raw.clone(),
-            )),
-            _ => None,
-        })
-        .collect();
-    insert_history(tx, &entries, now).await?;
-    // Roll every touched message up, once.
-    let mut last: HashMap<String, (usize, RawStatus)> = HashMap::new();
-    for ((i, _), (id, _, _, raw)) in ops.iter().zip(&entries) {
-        last.insert(id.clone(), (*i, raw.clone()));
-    }
-    let ids: Vec<&String> = last.keys().collect();
-    let mut states: HashMap<String, (MessageStatus, MessageStatus)> = HashMap::new();
-    for chunk in ids.chunks(200) {
-        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "SELECT id, status, (SELECT group_concat(status, ',') FROM \
-               (SELECT status FROM mt_parts p WHERE p.message_id = m.id ORDER BY part_no)) \
-             FROM mt_messages m WHERE id IN (",
-        );
-        let mut sep = q.separated(", ");
-        for id in chunk {
-            sep.push_bind(*id);
+                Cow::Borrowed(raw),
+            ),
+            _ => continue,
+        };
+        if let Some(m) = messages.get_mut(id.as_str()) {
+            if let Some((_, st)) = m.parts.iter_mut().find(|(p, _)| *p == part_no) {
+                match op {
+                    Op::PartSent { .. } if *st == MessageStatus::Queued => {
+                        *st = MessageStatus::Sent
+                    }
+                    Op::PartReceipt {
+                        status: Some(new), ..
+                    } => *st = *new,
+                    _ => {}
+                }
+            }
         }
-        q.push(")");
-        for row in q.build().fetch_all(&mut *tx).await? {
-            let before = status_of(&row.try_get::<String, _>(1)?)?;
-            let parts = row
-                .try_get::<Option<String>, _>(2)?
-                .unwrap_or_default()
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(status_of)
-                .collect::<Result<Vec<_>, _>>()?;
-            let after = if before.is_final() {
-                before
-            } else {
-                roll_up(&parts)
-            };
-            states.insert(row.try_get(0)?, (before, after));
+        entries.push((id, Some(part_no), shown, raw));
+    }
+    // Roll every touched message up, once; its history entry takes the raw facts of its last
+    // update in the batch.
+    let mut last: HashMap<&str, usize> = HashMap::new();
+    for (i, op) in ops {
+        last.insert(op.message_id(), *i);
+    }
+    let mut raw_of: HashMap<&str, usize> = HashMap::new();
+    for (n, (id, _, _, _)) in entries.iter().enumerate() {
+        raw_of.insert(id, n);
+    }
+    let mut states: HashMap<&str, (MessageStatus, MessageStatus)> = HashMap::new();
+    let mut changed: Vec<(&str, MessageStatus)> = Vec::new();
+    for (id, m) in &messages {
+        let before = m.record.status;
+        let after = if before.is_final() {
+            before
+        } else {
+            roll_up(&m.parts.iter().map(|(_, s)| *s).collect::<Vec<_>>())
+        };
+        states.insert(id, (before, after));
+        if before != after {
+            changed.push((id, after));
         }
     }
-    let changed: Vec<(&String, MessageStatus)> = states
-        .iter()
-        .filter(|(_, (b, a))| b != a)
-        .map(|(id, (_, a))| (id, *a))
-        .collect();
-    let mut records: HashMap<String, MessageRecord> = HashMap::new();
     for chunk in changed.chunks(100) {
         let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
             "UPDATE mt_messages SET status = v.column2, updated_at = ",
@@ -1205,33 +1323,45 @@ async fn bulk_parts(
         q.push_values(chunk, |mut b, (id, after)| {
             b.push_bind(*id).push_bind(after.as_str());
         });
-        q.push(") AS v WHERE mt_messages.id = v.column1 RETURNING ")
-            .push(returning_columns());
-        for row in q.build().fetch_all(&mut *tx).await? {
-            let m = message_from_row(&row)?;
-            records.insert(m.id.clone(), m);
+        q.push(") AS v WHERE mt_messages.id = v.column1");
+        q.build().execute(&mut *tx).await?;
+    }
+    for (id, after) in &changed {
+        let raw = entries[raw_of[id]].3.clone();
+        entries.push((id, None, *after, raw));
+    }
+    insert_history_rows(tx, &entries, now).await?;
+    // Each touched message as it is now.
+    let mut records: HashMap<&str, MessageRecord> = HashMap::new();
+    for (id, mut m) in messages {
+        let (_, after) = states[id];
+        if m.record.status != after {
+            m.record.status = after;
+            m.record.updated_at = now;
+            records.insert(id, m.record.clone());
+        }
+        if after.is_final() {
+            changes.push(LiveChange::Forget(id.to_owned()));
+        } else {
+            changes.push(LiveChange::Put(Box::new(m)));
         }
     }
-    let message_entries: Vec<(String, Option<u32>, MessageStatus, RawStatus)> = changed
-        .iter()
-        .map(|(id, after)| ((*id).clone(), None, *after, last[*id].1.clone()))
-        .collect();
-    insert_history_rows(tx, &message_entries, now).await?;
     let mut out = HashMap::new();
-    for ((i, _), (id, _, _, _)) in ops.iter().zip(&entries) {
+    for (i, op) in ops {
+        let id = op.message_id();
         let Some((before, after)) = states.get(id).copied() else {
             return Err(MessageStoreError::Corrupt(format!("no message {id}")));
         };
-        let r = if last[id].0 == *i {
+        let r = if last[id] == *i {
             RollUp {
-                message_id: id.clone(),
+                message_id: id.to_owned(),
                 before,
                 after,
                 message: records.remove(id).map(Box::new),
             }
         } else {
             RollUp {
-                message_id: id.clone(),
+                message_id: id.to_owned(),
                 before,
                 after: before,
                 message: None,
@@ -1242,30 +1372,56 @@ async fn bulk_parts(
     Ok(out)
 }
 
-async fn insert_history(
+/// Reads messages `ids` with their parts' statuses (the ones that exist).
+async fn load_live(
     tx: &mut sqlx::SqliteConnection,
-    entries: &[(String, u32, MessageStatus, RawStatus)],
-    at: i64,
-) -> Result<(), MessageStoreError> {
-    let rows: Vec<(String, Option<u32>, MessageStatus, RawStatus)> = entries
-        .iter()
-        .map(|(id, p, st, raw)| (id.clone(), Some(*p), *st, raw.clone()))
-        .collect();
-    insert_history_rows(tx, &rows, at).await
+    ids: &[&str],
+) -> Result<Vec<LiveMessage>, MessageStoreError> {
+    let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!(
+        "SELECT {MESSAGE_COLUMNS}, (SELECT group_concat(part_no || '=' || status, ',') FROM \
+           (SELECT part_no, status FROM mt_parts p WHERE p.message_id = m.id ORDER BY part_no)) \
+         FROM mt_messages m WHERE id IN ("
+    ));
+    let mut sep = q.separated(", ");
+    for id in ids {
+        sep.push_bind(*id);
+    }
+    q.push(")");
+    let mut out = Vec::with_capacity(ids.len());
+    for row in q.build().fetch_all(&mut *tx).await? {
+        let record = message_from_row(&row)?;
+        let parts = row
+            .try_get::<Option<String>, _>(MESSAGE_COLUMN_COUNT)?
+            .unwrap_or_default()
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|p| {
+                let (n, st) = p
+                    .split_once('=')
+                    .ok_or_else(|| MessageStoreError::Corrupt(format!("part {p:?}")))?;
+                let n = n
+                    .parse()
+                    .map_err(|_| MessageStoreError::Corrupt(format!("part {p:?}")))?;
+                Ok((n, status_of(st)?))
+            })
+            .collect::<Result<Vec<_>, MessageStoreError>>()?;
+        out.push(LiveMessage { record, parts });
+    }
+    Ok(out)
 }
 
 async fn insert_history_rows(
     tx: &mut sqlx::SqliteConnection,
-    rows: &[(String, Option<u32>, MessageStatus, RawStatus)],
+    rows: &[(&str, Option<u32>, MessageStatus, Cow<'_, RawStatus>)],
     at: i64,
 ) -> Result<(), MessageStoreError> {
-    for chunk in rows.chunks(100) {
+    for chunk in rows.chunks(200) {
         let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
             "INSERT INTO mt_status_history (message_id, part_no, status, at, stat, err, \
              command_status, detail) ",
         );
         q.push_values(chunk, |mut b, (id, part, st, raw)| {
-            b.push_bind(id)
+            b.push_bind(*id)
                 .push_bind(part.map(i64::from))
                 .push_bind(st.as_str())
                 .push_bind(at)
@@ -1279,10 +1435,12 @@ async fn insert_history_rows(
     Ok(())
 }
 
-/// Inserts `ms` (with their `queued` history entries and parts) in a few multi-row statements.
+/// Inserts `ms` (with their `queued` history entries and parts) in a few multi-row statements;
+/// each becomes a [`LiveChange::Put`].
 async fn bulk_insert(
     tx: &mut sqlx::SqliteConnection,
     ms: &[&NewMessage],
+    changes: &mut Vec<LiveChange>,
 ) -> Result<(), MessageStoreError> {
     for chunk in ms.chunks(50) {
         let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
@@ -1312,7 +1470,11 @@ async fn bulk_insert(
                 .push_bind(m.kind.as_str())
                 .push_bind(m.bypass_optout);
         });
-        q.build().execute(&mut *tx).await?;
+        q.push(" RETURNING id, seq");
+        let mut seqs: HashMap<String, i64> = HashMap::with_capacity(chunk.len());
+        for row in q.build().fetch_all(&mut *tx).await? {
+            seqs.insert(row.try_get(0)?, row.try_get(1)?);
+        }
         let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
             "INSERT INTO mt_status_history (message_id, status, at) ",
         );
@@ -1339,8 +1501,47 @@ async fn bulk_insert(
             });
             q.build().execute(&mut *tx).await?;
         }
+        for m in chunk {
+            let seq = seqs
+                .get(&m.id)
+                .copied()
+                .ok_or_else(|| MessageStoreError::Corrupt(format!("no seq for {}", m.id)))?;
+            changes.push(LiveChange::Put(Box::new(LiveMessage {
+                record: record_of(m, seq),
+                parts: (1..=m.segments.max(1))
+                    .map(|p| (p, MessageStatus::Queued))
+                    .collect(),
+            })));
+        }
     }
     Ok(())
+}
+
+/// The stored record of `m`, inserted as row `seq`.
+fn record_of(m: &NewMessage, seq: i64) -> MessageRecord {
+    MessageRecord {
+        seq,
+        id: m.id.clone(),
+        direction: m.direction,
+        api_key: m.api_key.clone(),
+        program: m.program.clone(),
+        sender: m.sender.clone(),
+        recipient: m.recipient.clone(),
+        body: m.body.clone(),
+        encoding: m.encoding.clone(),
+        segments: m.segments,
+        carrier: m.carrier.clone(),
+        status: m.status,
+        status_callback: m.status_callback.clone(),
+        validity_secs: m.validity_secs,
+        resend_of: m.resend_of.clone(),
+        dlr: m.dlr.clone(),
+        error_code: None,
+        error_message: None,
+        created_at: m.created_at,
+        updated_at: m.created_at,
+        kind: Some(m.kind),
+    }
 }
 
 /// Inserts `m` with its `queued` parts and history entry on `tx`: how the MO pipeline records
@@ -1820,6 +2021,85 @@ mod tests {
         assert_eq!(parts[2].status, MessageStatus::Rejected);
         assert_eq!(parts[1].command_status, Some(0x45));
         let m = s.get("f").await.unwrap().unwrap();
+        assert_eq!(m.error_code.as_deref(), Some("carrier_rejected"));
+    }
+
+    /// The writer rolls part updates up from its memory of messages in flight: what it reports
+    /// must be what the database holds, for messages it inserted in bulk, for messages written
+    /// by another connection (read back), and after a write it does not mirror (a failure).
+    #[tokio::test]
+    async fn the_writers_memory_matches_the_database() {
+        let (_d, s) = store().await;
+        let ids: Vec<String> = (0..40).map(|i| format!("w{i:02}")).collect();
+        let inserts = ids.iter().map(|id| {
+            let (s, m) = (s.clone(), msg(id, "7", 1));
+            async move { s.insert_mt(&m, None).await.unwrap() }
+        });
+        futures::future::join_all(inserts).await;
+        // One written by another connection, as the MO pipeline writes its replies.
+        let mut other = msg("mo-reply", "8", 2);
+        other.kind = MtKind::Reply;
+        let mut tx = s.pool().begin().await.unwrap();
+        insert_queued(&mut tx, &other).await.unwrap();
+        tx.commit().await.unwrap();
+        let mut all: Vec<(String, u32)> = ids.iter().map(|id| (id.clone(), 1)).collect();
+        all.push(("mo-reply".into(), 1));
+        all.push(("mo-reply".into(), 2));
+        let sends = all.iter().map(|(id, part)| {
+            let s = s.clone();
+            let (id, part) = (id.clone(), *part);
+            async move {
+                let key = format!("{id}-{part}");
+                s.part_sent(&id, part, "sim", &key, &key).await.unwrap()
+            }
+        });
+        let rolled = futures::future::join_all(sends).await;
+        let mut reported = 0;
+        for r in rolled {
+            if let Some(m) = r.message {
+                reported += 1;
+                assert_eq!(r.after, MessageStatus::Sent);
+                assert_eq!(Some(*m), s.get(&r.message_id).await.unwrap());
+            }
+        }
+        assert_eq!(reported, 41, "every message moved to sent once");
+        // A failure (not mirrored) and then a receipt for the same message.
+        let raw = RawStatus {
+            command_status: Some(0x45),
+            ..RawStatus::default()
+        };
+        s.parts_failed("w00", 1, MessageStatus::Rejected, &raw, "carrier_rejected")
+            .await
+            .unwrap();
+        let delivered = RawStatus {
+            stat: Some("DELIVRD".into()),
+            ..RawStatus::default()
+        };
+        let receipts = ["w00", "w01", "mo-reply"].map(|id| {
+            let (s, raw) = (s.clone(), delivered.clone());
+            async move {
+                s.part_receipt(id, 1, Some(MessageStatus::Delivered), &raw)
+                    .await
+                    .unwrap()
+            }
+        });
+        let rolled = futures::future::join_all(receipts).await;
+        for r in &rolled {
+            let now = s.get(&r.message_id).await.unwrap().unwrap();
+            assert_eq!(r.after, now.status, "{}", r.message_id);
+            if let Some(m) = &r.message {
+                assert_eq!(**m, now);
+            }
+        }
+        let status = |id: &str| rolled.iter().find(|r| r.message_id == id).unwrap().after;
+        // A message is delivered when all its parts are.
+        assert_eq!(status("w00"), MessageStatus::Delivered);
+        assert_eq!(status("w01"), MessageStatus::Delivered);
+        assert_eq!(status("mo-reply"), MessageStatus::Sent);
+        // The failure touched no sent part, but its error was recorded: the writer read the
+        // message again instead of reporting what it remembered.
+        let w00 = rolled.iter().find(|r| r.message_id == "w00").unwrap();
+        let m = w00.message.as_ref().expect("w00 changed");
         assert_eq!(m.error_code.as_deref(), Some("carrier_rejected"));
     }
 }
