@@ -1918,6 +1918,9 @@ mod tests {
         };
         assert_eq!(s.search(&q).await.unwrap().0.len(), 46);
         assert_eq!(s.parts("dup").await.unwrap().len(), 1);
+        // The failed batch was rolled back: the writer goes on writing.
+        let r = s.part_sent("dup", 1, "sim", "d1", "d1").await.unwrap();
+        assert_eq!(r.after, MessageStatus::Sent);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
