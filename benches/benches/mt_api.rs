@@ -73,10 +73,10 @@ async fn read_message(
                 .and_then(|s| s.is_complete().then(|| s.unwrap()))
                 .map(|n| (n, 0, content_length(r.headers)))
         };
-        if let Some((head, code, len)) = parsed {
-            if buf.len() >= head + len {
-                return Some((code, head..head + len));
-            }
+        if let Some((head, code, len)) = parsed
+            && buf.len() >= head + len
+        {
+            return Some((code, head..head + len));
         }
         let mut chunk = [0u8; 8192];
         let n = sock.read(&mut chunk).await.ok()?;
