@@ -921,6 +921,9 @@ async fn apply_batch(
         live.apply(changes);
         return Ok(out);
     }
+    // A failed `OR ROLLBACK` statement has already rolled the transaction back; anything else
+    // has left it open. (Rolling back when none is open is an error: ignored.)
+    let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
     live.forget_all(batch);
     let mut out = Vec::with_capacity(batch.len());
     for (op, _) in batch {
@@ -947,8 +950,13 @@ async fn try_batch(
     batch: &[(Op, Reply)],
     live: &Live,
 ) -> Result<BatchDone, MessageStoreError> {
-    use sqlx::Connection;
-    let mut tx = conn.begin().await?;
+    // The transaction is begun and ended here, not through sqlx's `Transaction`: its multi-row
+    // statements are `OR ROLLBACK`, which spares SQLite a statement journal (a copy of every
+    // page each statement touches, kept so that a failing statement can be undone alone: the
+    // whole batch is undone instead, and retried write by write). `apply_batch` rolls back
+    // whatever a failure leaves open.
+    let tx = &mut *conn;
+    sqlx::query("BEGIN").execute(&mut *tx).await?;
     let mut changes = Vec::new();
     // New messages without an idempotency key (the common case) are inserted with a few
     // multi-row statements; part updates (responses, receipts) likewise; the rest one by one.
@@ -961,7 +969,7 @@ async fn try_batch(
         .collect();
     let bulk = plain.len() > 1;
     if bulk {
-        bulk_insert(&mut tx, &plain, &mut changes).await?;
+        bulk_insert(tx, &plain, &mut changes).await?;
     }
     let part_ops: Vec<(usize, &Op)> = batch
         .iter()
@@ -970,7 +978,7 @@ async fn try_batch(
         .map(|(i, (op, _))| (i, op))
         .collect();
     let mut rolled = if !part_ops.is_empty() && unique_parts(&part_ops) {
-        bulk_parts(&mut tx, &part_ops, live, &mut changes).await?
+        bulk_parts(tx, &part_ops, live, &mut changes).await?
     } else {
         HashMap::new()
     };
@@ -982,13 +990,13 @@ async fn try_batch(
                 Some(r) => Done::Rolled(r),
                 None => {
                     changes.push(LiveChange::Forget(op.message_id().to_owned()));
-                    apply(&mut tx, op).await?
+                    apply(tx, op).await?
                 }
             },
         };
         out.push(Ok(done));
     }
-    tx.commit().await?;
+    sqlx::query("COMMIT").execute(&mut *tx).await?;
     Ok((out, changes))
 }
 
@@ -1195,7 +1203,7 @@ async fn bulk_parts(
     }
     for chunk in sent.chunks(100) {
         let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "UPDATE mt_parts SET carrier = v.column3, smsc_id = v.column4, corr_key = v.column5, \
+            "UPDATE OR ROLLBACK mt_parts SET carrier = v.column3, smsc_id = v.column4, corr_key = v.column5, \
              command_status = 0, status = CASE WHEN mt_parts.status = 'queued' THEN 'sent' \
              ELSE mt_parts.status END, updated_at = ",
         );
@@ -1221,7 +1229,7 @@ async fn bulk_parts(
     }
     for chunk in receipts.chunks(100) {
         let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "UPDATE mt_parts SET status = v.column3, stat = v.column4, err = v.column5, \
+            "UPDATE OR ROLLBACK mt_parts SET status = v.column3, stat = v.column4, err = v.column5, \
              updated_at = ",
         );
         q.push_bind(now).push(" FROM (");
@@ -1317,7 +1325,7 @@ async fn bulk_parts(
     }
     for chunk in changed.chunks(100) {
         let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "UPDATE mt_messages SET status = v.column2, updated_at = ",
+            "UPDATE OR ROLLBACK mt_messages SET status = v.column2, updated_at = ",
         );
         q.push_bind(now).push(" FROM (");
         q.push_values(chunk, |mut b, (id, after)| {
@@ -1417,8 +1425,8 @@ async fn insert_history_rows(
 ) -> Result<(), MessageStoreError> {
     for chunk in rows.chunks(200) {
         let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "INSERT INTO mt_status_history (message_id, part_no, status, at, stat, err, \
-             command_status, detail) ",
+            "INSERT OR ROLLBACK INTO mt_status_history (message_id, part_no, status, at, stat, \
+             err, command_status, detail) ",
         );
         q.push_values(chunk, |mut b, (id, part, st, raw)| {
             b.push_bind(*id)
@@ -1444,9 +1452,10 @@ async fn bulk_insert(
 ) -> Result<(), MessageStoreError> {
     for chunk in ms.chunks(50) {
         let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "INSERT INTO mt_messages (id, direction, api_key, program, sender, recipient, body, \
-             encoding, segments, carrier, status, status_callback, validity_secs, resend_of, \
-             created_at, updated_at, dlr_url, dlr_mask, kind, bypass_optout) ",
+            "INSERT OR ROLLBACK INTO mt_messages (id, direction, api_key, program, sender, \
+             recipient, body, encoding, segments, carrier, status, status_callback, \
+             validity_secs, resend_of, created_at, updated_at, dlr_url, dlr_mask, kind, \
+             bypass_optout) ",
         );
         q.push_values(chunk, |mut b, m| {
             b.push_bind(&m.id)
@@ -1476,7 +1485,7 @@ async fn bulk_insert(
             seqs.insert(row.try_get(0)?, row.try_get(1)?);
         }
         let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "INSERT INTO mt_status_history (message_id, status, at) ",
+            "INSERT OR ROLLBACK INTO mt_status_history (message_id, status, at) ",
         );
         q.push_values(chunk, |mut b, m| {
             b.push_bind(&m.id)
@@ -1490,7 +1499,8 @@ async fn bulk_insert(
             .collect();
         for parts in parts.chunks(500) {
             let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-                "INSERT INTO mt_parts (message_id, part_no, carrier, status, updated_at) ",
+                "INSERT OR ROLLBACK INTO mt_parts (message_id, part_no, carrier, status, \
+                 updated_at) ",
             );
             q.push_values(parts, |mut b, (m, p)| {
                 b.push_bind(&m.id)
