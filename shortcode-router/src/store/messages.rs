@@ -356,8 +356,9 @@ impl MessageStore {
             .busy_timeout(Duration::from_secs(10))
             // The writer's multi-row statements differ by row count: keep them all prepared.
             .statement_cache_capacity(1024)
-            // 32 MiB of page cache (the default is 2 MiB): the history's indexes stay in memory.
-            .pragma("cache_size", "-32768")
+            // SQLite's default page cache (2 MiB). A larger one (32 MiB was tried) is slower
+            // here: the writer's hot pages are few (its indexes grow at their ends), and every
+            // commit walks the whole cache (`pcache1TruncateUnsafe`).
             // Checkpoints are the router store's background job (`store::sqlite`); this writer
             // checkpoints by itself only when the WAL grows past this many pages.
             .pragma("wal_autocheckpoint", "8000");
