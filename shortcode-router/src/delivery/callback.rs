@@ -1,10 +1,17 @@
 //! Status callbacks: each change of an MT's status is `POST`ed as JSON to the message's
 //! `status_callback`, signed the Standard Webhooks way (with [`crate::signing`]), retried with
 //! exponential backoff and jitter up to a limit; drained on shutdown within a deadline.
+//!
+//! They go out through hyper's pooled HTTP/1.1 client (rustls with the webpki roots for
+//! `https`): one callback is one request on a kept-alive connection. Redirects are not
+//! followed: a 3xx answer is a failed attempt, as with most webhook senders.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper_util::client::legacy::connect::HttpConnector;
 use serde::Serialize;
 use tokio::sync::Semaphore;
 
@@ -13,6 +20,54 @@ use crate::signing::standard_signature;
 
 /// Most callbacks in flight (each with its retries).
 const MAX_IN_FLIGHT: u32 = 1024;
+/// Most of an answer's body read (to the end, so that its connection can be used again).
+const MAX_ANSWER: usize = 64 * 1024;
+
+/// The HTTP client of the callbacks.
+type HttpClient =
+    hyper_util::client::legacy::Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+/// A pooled HTTP/1.1 client for `http` and `https` URLs: connections time out after 5 s, with
+/// `TCP_NODELAY`.
+fn http_client() -> Result<HttpClient, rustls::Error> {
+    let mut http = HttpConnector::new();
+    http.set_connect_timeout(Some(Duration::from_secs(5)));
+    http.set_nodelay(true);
+    http.enforce_http(false);
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_provider_and_webpki_roots(Arc::new(rustls::crypto::ring::default_provider()))?
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(http);
+    Ok(
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .build(https),
+    )
+}
+
+/// `url` as a request target: as it is when it is one, else as `reqwest::Url` writes it
+/// (percent-encoded), which is how it was checked when the message was accepted.
+fn target(url: &str) -> Result<http::Uri, String> {
+    url.parse::<http::Uri>().or_else(|_| {
+        reqwest::Url::parse(url)
+            .map_err(|e| format!("bad URL: {e}"))?
+            .as_str()
+            .parse::<http::Uri>()
+            .map_err(|e| format!("bad URL: {e}"))
+    })
+}
+
+/// An error with its causes, `a: b: c`.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cause = c.source();
+    }
+    s
+}
 
 /// How callbacks are retried.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
@@ -81,24 +136,19 @@ pub struct Callback {
 /// Sends callbacks in the background.
 #[derive(Clone, Debug)]
 pub struct Callbacks {
-    client: reqwest::Client,
+    client: HttpClient,
     settings: CallbackSettings,
     slots: Arc<Semaphore>,
 }
 
 impl Callbacks {
-    /// A sender with `settings`.
-    pub fn new(settings: CallbackSettings) -> Self {
-        let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_millis(settings.timeout_ms.max(1)))
-            .build()
-            .unwrap_or_default();
-        Callbacks {
-            client,
+    /// A sender with `settings`. Fails only when TLS cannot be set up.
+    pub fn new(settings: CallbackSettings) -> Result<Self, String> {
+        Ok(Callbacks {
+            client: http_client().map_err(|e| format!("TLS for status callbacks: {e}"))?,
             settings,
             slots: Arc::new(Semaphore::new(MAX_IN_FLIGHT as usize)),
-        }
+        })
     }
 
     /// Queues `cb`; waits only when [`MAX_IN_FLIGHT`] callbacks are already under way.
@@ -130,10 +180,19 @@ impl Callbacks {
         tokio::spawn(async move {
             let mut backoff = Duration::from_millis(this.settings.initial_backoff_ms.max(1));
             for attempt in 1..=this.settings.max_attempts.max(1) {
-                match this.client.get(&url).send().await {
-                    Ok(r) if r.status().is_success() => break,
-                    Ok(r) => tracing::warn!(%url, status = %r.status(), attempt, "dlr-url refused"),
-                    Err(e) => tracing::warn!(%url, error = %e, attempt, "dlr-url failed"),
+                let req = target(&url).and_then(|uri| {
+                    http::Request::get(uri)
+                        .body(Full::default())
+                        .map_err(|e| e.to_string())
+                });
+                let outcome = match req {
+                    Ok(req) => this.exchange(req).await,
+                    Err(e) => Err(e),
+                };
+                match outcome {
+                    Ok(status) if status.is_success() => break,
+                    Ok(status) => tracing::warn!(%url, %status, attempt, "dlr-url refused"),
+                    Err(error) => tracing::warn!(%url, %error, attempt, "dlr-url failed"),
                 }
                 if attempt == this.settings.max_attempts.max(1) {
                     tracing::error!(%url, "dlr-url given up");
@@ -146,39 +205,59 @@ impl Callbacks {
         });
     }
 
+    /// One request, answer read to the end, within the configured timeout: the status.
+    async fn exchange(&self, req: http::Request<Full<Bytes>>) -> Result<http::StatusCode, String> {
+        let timeout = Duration::from_millis(self.settings.timeout_ms.max(1));
+        let work = async {
+            let answer = self.client.request(req).await.map_err(|e| chain(&e))?;
+            let status = answer.status();
+            // A longer or broken body only costs the connection.
+            let _ = Limited::new(answer.into_body(), MAX_ANSWER).collect().await;
+            Ok(status)
+        };
+        tokio::time::timeout(timeout, work)
+            .await
+            .map_err(|_| format!("no answer within {} ms", timeout.as_millis()))?
+    }
+
     async fn deliver(&self, cb: Callback) {
         let webhook_id = format!("{}-{}", cb.event.id, cb.event.status);
-        let body = bytes::Bytes::from(body_of(&cb.event));
+        let body = Bytes::from(body_of(&cb.event));
+        let uri = target(&cb.url);
         let mut backoff = Duration::from_millis(self.settings.initial_backoff_ms.max(1));
         for attempt in 1..=self.settings.max_attempts.max(1) {
             let started = Instant::now();
             let ts = crate::store::messages::now_ms() / 1000;
-            let mut req = self
-                .client
-                .post(&cb.url)
-                .header("content-type", "application/json")
-                .header("webhook-id", &webhook_id)
-                .header("webhook-timestamp", ts.to_string());
-            if let Some(key) = &cb.key {
-                req = req.header(
-                    "webhook-signature",
-                    standard_signature(key, &webhook_id, ts, &body),
-                );
-            }
-            let outcome = req.body(body.clone()).send().await;
+            let req = uri.clone().and_then(|uri| {
+                let mut req = http::Request::post(uri)
+                    .header(http::header::CONTENT_TYPE, "application/json")
+                    .header("webhook-id", &webhook_id)
+                    .header("webhook-timestamp", ts);
+                if let Some(key) = &cb.key {
+                    req = req.header(
+                        "webhook-signature",
+                        standard_signature(key, &webhook_id, ts, &body),
+                    );
+                }
+                req.body(Full::new(body.clone())).map_err(|e| e.to_string())
+            });
+            let outcome = match req {
+                Ok(req) => self.exchange(req).await,
+                Err(e) => Err(e),
+            };
             metrics::histogram!("router_status_callback_seconds")
                 .record(started.elapsed().as_secs_f64());
             match outcome {
-                Ok(r) if r.status().is_success() => {
+                Ok(status) if status.is_success() => {
                     metrics::counter!("router_status_callbacks_total", "outcome" => "delivered")
                         .increment(1);
                     return;
                 }
-                Ok(r) => {
-                    tracing::warn!(url = %cb.url, status = %r.status(), attempt, "status callback refused")
+                Ok(status) => {
+                    tracing::warn!(url = %cb.url, %status, attempt, "status callback refused")
                 }
-                Err(e) => {
-                    tracing::warn!(url = %cb.url, error = %e, attempt, "status callback failed")
+                Err(error) => {
+                    tracing::warn!(url = %cb.url, %error, attempt, "status callback failed")
                 }
             }
             metrics::counter!("router_status_callbacks_total", "outcome" => "retry").increment(1);
@@ -259,5 +338,145 @@ mod tests {
             let old = serde_json::json!({"type": "message.status", "data": e}).to_string();
             assert_eq!(String::from_utf8(body_of(&e)).unwrap(), old);
         }
+    }
+
+    #[test]
+    fn targets_are_taken_as_written_or_percent_encoded() {
+        assert_eq!(
+            target("http://127.0.0.1:8080/cb?x=1").unwrap().to_string(),
+            "http://127.0.0.1:8080/cb?x=1"
+        );
+        assert_eq!(
+            target("http://example.com/dlr?text=a b").unwrap().to_string(),
+            "http://example.com/dlr?text=a%20b"
+        );
+        assert!(target("not a url").is_err());
+    }
+
+    /// A local HTTP/1.1 server answering each request with the next of `answers` (the last one
+    /// once they run out); counts connections and records request heads.
+    async fn server(
+        answers: Vec<&'static str>,
+    ) -> (
+        std::net::SocketAddr,
+        Arc<std::sync::atomic::AtomicUsize>,
+        Arc<std::sync::Mutex<Vec<String>>>,
+    ) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        let conns = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let heads = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (c, h) = (conns.clone(), heads.clone());
+        tokio::spawn(async move {
+            while let Ok((mut sock, _)) = l.accept().await {
+                c.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let (h, answers) = (h.clone(), answers.clone());
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    loop {
+                        // A head, then its content-length body.
+                        let end = loop {
+                            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                                break i + 4;
+                            }
+                            let mut chunk = [0u8; 4096];
+                            match sock.read(&mut chunk).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                            }
+                        };
+                        let head = String::from_utf8_lossy(&buf[..end]).to_lowercase();
+                        let len: usize = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .map_or(0, |v| v.trim().parse().unwrap());
+                        while buf.len() < end + len {
+                            let mut chunk = [0u8; 4096];
+                            match sock.read(&mut chunk).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                            }
+                        }
+                        buf.drain(..end + len);
+                        let n = {
+                            let mut h = h.lock().unwrap();
+                            h.push(head);
+                            h.len()
+                        };
+                        let answer = answers[(n - 1).min(answers.len() - 1)];
+                        if sock.write_all(answer.as_bytes()).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        (addr, conns, heads)
+    }
+
+    fn event() -> StatusEvent {
+        StatusEvent {
+            id: "msg_1".into(),
+            status: MessageStatus::Delivered,
+            previous_status: MessageStatus::Sent,
+            from: "12345".into(),
+            to: "447700900123".into(),
+            segments: 1,
+            stat: None,
+            err: None,
+            command_status: None,
+            at: "2026-12-03T16:00:00.000Z".into(),
+        }
+    }
+
+    fn quick(max_attempts: u32) -> Callbacks {
+        Callbacks::new(CallbackSettings {
+            max_attempts,
+            initial_backoff_ms: 5,
+            max_backoff_ms: 10,
+            timeout_ms: 2_000,
+        })
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn callbacks_are_signed_and_share_one_kept_alive_connection() {
+        let (addr, conns, heads) = server(vec!["HTTP/1.1 204 No Content\r\n\r\n"]).await;
+        let cbs = quick(3);
+        for _ in 0..5 {
+            cbs.send(Callback {
+                url: format!("http://{addr}/cb"),
+                key: Some(Arc::new(b"secret".to_vec())),
+                event: event(),
+            })
+            .await;
+            assert!(cbs.drain(Duration::from_secs(5)).await);
+        }
+        let heads = heads.lock().unwrap().clone();
+        assert_eq!(heads.len(), 5);
+        assert!(heads[0].starts_with("post /cb http/1.1"), "{}", heads[0]);
+        assert!(heads[0].contains("webhook-signature: v1,"), "{}", heads[0]);
+        assert!(heads[0].contains("webhook-id: msg_1-delivered"), "{}", heads[0]);
+        assert_eq!(conns.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_redirect_is_a_failed_attempt_not_followed() {
+        let (addr, _, heads) = server(vec![
+            "HTTP/1.1 302 Found\r\nlocation: /elsewhere\r\ncontent-length: 0\r\n\r\n",
+        ])
+        .await;
+        let cbs = quick(2);
+        cbs.send(Callback {
+            url: format!("http://{addr}/cb"),
+            key: None,
+            event: event(),
+        })
+        .await;
+        assert!(cbs.drain(Duration::from_secs(5)).await);
+        let heads = heads.lock().unwrap().clone();
+        assert_eq!(heads.len(), 2, "two attempts, both at the callback URL");
+        assert!(heads.iter().all(|h| h.starts_with("post /cb ")));
     }
 }

@@ -306,7 +306,7 @@ impl MtService {
             gate: parts.gate,
             quiet: parts.config.quiet_hours.clone(),
             routes: parts.routes,
-            callbacks: Callbacks::new(parts.config.callbacks.clone()),
+            callbacks: Callbacks::new(parts.config.callbacks.clone()).map_err(MtError::Invalid)?,
             callback_keys: parts
                 .callback_keys
                 .into_iter()
