@@ -347,7 +347,9 @@ mod tests {
             "http://127.0.0.1:8080/cb?x=1"
         );
         assert_eq!(
-            target("http://example.com/dlr?text=a b").unwrap().to_string(),
+            target("http://example.com/dlr?text=a b")
+                .unwrap()
+                .to_string(),
             "http://example.com/dlr?text=a%20b"
         );
         assert!(target("not a url").is_err());
@@ -457,7 +459,11 @@ mod tests {
         assert_eq!(heads.len(), 5);
         assert!(heads[0].starts_with("post /cb http/1.1"), "{}", heads[0]);
         assert!(heads[0].contains("webhook-signature: v1,"), "{}", heads[0]);
-        assert!(heads[0].contains("webhook-id: msg_1-delivered"), "{}", heads[0]);
+        assert!(
+            heads[0].contains("webhook-id: msg_1-delivered"),
+            "{}",
+            heads[0]
+        );
         assert_eq!(conns.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 
