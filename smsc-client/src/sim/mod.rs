@@ -44,6 +44,8 @@ use crate::tls::TlsError;
 use proxy::Proxy;
 use store::{Counters, Store};
 
+/// How long [`SimHandle::inject_mo`] waits for a receiving bind to be registered.
+pub const RECEIVER_GRACE: Duration = Duration::from_secs(2);
 /// Why the simulator could not start, or could not inject a message.
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
@@ -258,6 +260,8 @@ impl SimHandle {
 
     /// Sends one MO message (split into UDH parts when long) from `source` to `destination`
     /// to the next RX/TRX bind of `system_id` (any when `None`); returns the parts sent.
+    /// With no such bind it waits up to [`RECEIVER_GRACE`] for one: an ESME sees its
+    /// `bind_resp` a moment before the simulator has registered the session.
     pub async fn inject_mo(
         &self,
         text: &str,
@@ -265,7 +269,15 @@ impl SimHandle {
         destination: &str,
         system_id: Option<&str>,
     ) -> Result<usize, SimError> {
-        send_mo(&self.shared, text, source, destination, system_id).await
+        let deadline = tokio::time::Instant::now() + RECEIVER_GRACE;
+        loop {
+            match send_mo(&self.shared, text, source, destination, system_id).await {
+                Err(SimError::NoReceiver) if tokio::time::Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                r => return r,
+            }
+        }
     }
 
     /// Stops listening, closes every session and waits for the simulator's tasks.
