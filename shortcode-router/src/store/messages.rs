@@ -823,8 +823,12 @@ async fn writer(pool: SqlitePool, mut rx: mpsc::Receiver<(Op, Reply)>) {
                 }
             }
             Err(e) => {
-                // The connection may be what failed: the next batch takes a fresh one.
-                conn = None;
+                // The connection may be what failed (and it may hold the writer's transaction
+                // open): close it rather than return it to the pool; the next batch takes a
+                // fresh one, and what the writer remembers is read again.
+                if let Some(c) = conn.take() {
+                    let _ = c.close().await;
+                }
                 live = Live::default();
                 let msg = e.to_string();
                 for (_, reply) in batch.drain(..) {
