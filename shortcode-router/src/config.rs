@@ -46,7 +46,8 @@ fn invalid(msg: impl Into<String>) -> ConfigError {
 pub struct Config {
     /// Where state is kept.
     pub store: StoreConfig,
-    /// The carriers, by name (one entry for now), each served by a bind pool.
+    /// The carriers, by name, each served by a bind pool (a short code names its carrier;
+    /// with a single carrier it is every short code's).
     #[serde(default)]
     pub carriers: BTreeMap<String, CarrierConfig>,
     /// Defaults for webhook delivery.
@@ -405,18 +406,10 @@ impl Config {
         Ok(config)
     }
 
-    /// Checks the rules that span sections: names unique and known, one carrier for now,
-    /// programs on declared short codes, keywords unique per short code (via the routing
-    /// table), regexes that compile, secrets present.
+    /// Checks the rules that span sections: names unique and known, programs on declared
+    /// short codes, keywords unique per short code (via the routing table), regexes that
+    /// compile, secrets present.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.carriers.len() > 1 {
-            return Err(invalid(format!(
-                "{} carriers configured ({}); this version binds to one carrier: keep one \
-                 [carriers.NAME] section",
-                self.carriers.len(),
-                self.carriers.keys().cloned().collect::<Vec<_>>().join(", ")
-            )));
-        }
         for (name, c) in &self.carriers {
             if c.host.trim().is_empty() {
                 return Err(invalid(format!("carrier {name}: host is empty")));
@@ -487,6 +480,15 @@ impl Config {
                 return Err(invalid(format!(
                     "short code {}: unknown carrier {c}",
                     sc.code
+                )));
+            }
+            if sc.carrier.is_none() && self.carriers.len() > 1 {
+                return Err(invalid(format!(
+                    "short code {}: {} carriers are configured ({}): say which one serves it \
+                     (carrier = \"NAME\")",
+                    sc.code,
+                    self.carriers.len(),
+                    self.carriers.keys().cloned().collect::<Vec<_>>().join(", ")
                 )));
             }
             if let Some(p) = &sc.default_program
@@ -647,6 +649,26 @@ handler = "coffee"
             .unwrap_err()
             .to_string();
         assert!(e.contains("bogus"), "{e}");
+    }
+
+    #[test]
+    fn several_carriers_each_short_code_names_its_own() {
+        let second = "\n[carriers.backup]\nhost = \"127.0.0.2\"\nport = 2775\n\
+                      system_id = \"router\"\npassword = \"secret\"\n";
+        let text = format!("{SAMPLE}{second}");
+        let e = Config::parse(&text).unwrap_err().to_string();
+        assert!(
+            e.contains("short code 12345") && e.contains("backup, sim"),
+            "{e}"
+        );
+        let text = text.replace(
+            "[[short_codes]]\ncode = \"12345\"\n",
+            "[[short_codes]]\ncode = \"12345\"\ncarrier = \"backup\"\n",
+        );
+        let c = Config::parse(&text).unwrap();
+        assert_eq!(c.carriers.len(), 2);
+        let routes = crate::delivery::Routes::from_config(&c);
+        assert_eq!(routes.carriers["12345"], "backup");
     }
 
     #[test]

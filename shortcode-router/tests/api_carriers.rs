@@ -1,0 +1,136 @@
+//! Two carriers, each with its own short code: `/readyz` waits for a bind of each, an MT goes
+//! out through the carrier of its `from` short code and its receipt (from that carrier) rolls
+//! it up to `delivered`, and a subscriber's HELP on one carrier is answered through that
+//! carrier.
+
+mod api_support;
+
+use std::time::Duration;
+
+use api_support::{ADMIN, T, config};
+use serde_json::{Value, json};
+use shortcode_router::app::{App, parse_config};
+use smsc_client::sim::{SimConfig, SimHandle, Simulator};
+
+async fn sim() -> SimHandle {
+    Simulator::start(
+        SimConfig::default()
+            .account("router", "secret")
+            .receipt_delay(Duration::from_millis(30)),
+    )
+    .await
+    .unwrap()
+}
+
+async fn json_of(r: reqwest::Response) -> Value {
+    serde_json::from_slice(&r.bytes().await.unwrap()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_short_code_sends_and_answers_through_its_own_carrier() {
+    let (coffee_carrier, tea_carrier) = (sim().await, sim().await);
+    let dir = tempfile::tempdir().unwrap();
+    // Carrier `sim` serves 12345 (coffee), carrier `tea` serves 67890 (tea).
+    let text = config(dir.path(), coffee_carrier.local_addr(), "")
+        .replace(
+            "[[short_codes]]\ncode = \"12345\"\n",
+            "[[short_codes]]\ncode = \"12345\"\ncarrier = \"sim\"\n",
+        )
+        .replace(
+            "[[short_codes]]\ncode = \"67890\"\n",
+            &format!(
+                "[[short_codes]]\ncode = \"67890\"\ncarrier = \"tea\"\n\n\
+                 [carriers.tea]\nhost = \"127.0.0.1\"\nport = {}\nsystem_id = \"router\"\n\
+                 password = \"secret\"\n",
+                tea_carrier.local_addr().port()
+            ),
+        );
+    let (config, sections) = parse_config(&text).unwrap();
+    assert_eq!(config.carriers.len(), 2);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let app = App::start(config, sections, Some(listener)).await.unwrap();
+    let base = format!("http://{}", app.api_addr());
+    let http = reqwest::Client::new();
+
+    // Ready only with a bind of each carrier up.
+    let deadline = tokio::time::Instant::now() + T;
+    loop {
+        let v = json_of(http.get(format!("{base}/readyz")).send().await.unwrap()).await;
+        if v["ready"] == true {
+            assert_eq!(v["binds_up"]["sim"], 1, "{v}");
+            assert_eq!(v["binds_up"]["tea"], 1, "{v}");
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "not ready: {v}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    let send = |from: &'static str, text: &'static str| {
+        let (http, base) = (http.clone(), base.clone());
+        async move {
+            let r = http
+                .post(format!("{base}/v1/messages"))
+                .bearer_auth(ADMIN)
+                .header("content-type", "application/json")
+                .body(json!({"from": from, "to": "447700900123", "text": text}).to_string())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status().as_u16(), 202);
+            json_of(r).await["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let coffee = send("12345", "Your latte is ready").await;
+    let tea = send("67890", "Your oolong is ready").await;
+    for id in [&coffee, &tea] {
+        let deadline = tokio::time::Instant::now() + T;
+        loop {
+            let m = json_of(
+                http.get(format!("{base}/v1/messages/{id}"))
+                    .bearer_auth(ADMIN)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await;
+            if m["status"] == "delivered" {
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "not delivered: {m}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    let texts =
+        |s: &SimHandle| -> Vec<String> { s.submissions().into_iter().map(|s| s.text).collect() };
+    assert_eq!(texts(&coffee_carrier), ["Your latte is ready"]);
+    assert_eq!(texts(&tea_carrier), ["Your oolong is ready"]);
+    assert_eq!(coffee_carrier.counters().receipts_sent, 1);
+    assert_eq!(tea_carrier.counters().receipts_sent, 1);
+
+    // A HELP to the tea short code, from the tea carrier, is answered through it.
+    tea_carrier
+        .inject_mo("HELP", "447700900555", "67890", None)
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + T;
+    while !texts(&tea_carrier)
+        .iter()
+        .any(|t| t.contains("help@tea.example"))
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no HELP answer through the tea carrier: {:?}",
+            texts(&tea_carrier)
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        texts(&coffee_carrier).len(),
+        1,
+        "nothing more went to the coffee carrier"
+    );
+
+    assert!(app.shutdown(Duration::from_secs(10)).await);
+    coffee_carrier.shutdown().await;
+    tea_carrier.shutdown().await;
+}
