@@ -324,16 +324,10 @@ mod tests {
     fn the_body_is_what_the_json_map_wrote() {
         for (stat, cs) in [(None, Some(0)), (Some("DELIVRD".to_owned()), None)] {
             let e = StatusEvent {
-                id: "msg_1".into(),
-                status: MessageStatus::Delivered,
-                previous_status: MessageStatus::Sent,
-                from: "12345".into(),
-                to: "447700900123".into(),
-                segments: 1,
                 stat: stat.clone(),
                 err: stat.as_ref().map(|_| "000".to_owned()),
                 command_status: cs,
-                at: "2026-12-03T16:00:00.000Z".into(),
+                ..event()
             };
             let old = serde_json::json!({"type": "message.status", "data": e}).to_string();
             assert_eq!(String::from_utf8(body_of(&e)).unwrap(), old);
