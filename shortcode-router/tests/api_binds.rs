@@ -7,7 +7,7 @@ mod api_support;
 
 use std::time::Duration;
 
-use api_support::{ADMIN, COFFEE, T, config};
+use api_support::{ADMIN, COFFEE, T, config, wait_readyz};
 use serde_json::json;
 use shortcode_router::app::{App, parse_config};
 use smsc_client::sim::{SimConfig, Simulator};
@@ -38,16 +38,8 @@ async fn a_carrier_with_several_binds_sends_over_them_and_its_receipts_roll_up()
     let http = reqwest::Client::new();
 
     // Ready once a bind is up; every bind comes up and /readyz counts them.
-    let deadline = tokio::time::Instant::now() + T;
-    loop {
-        let v = json_of(http.get(format!("{base}/readyz")).send().await.unwrap()).await;
-        if v["binds_up"]["sim"] == BINDS {
-            assert_eq!(v["ready"], true, "{v}");
-            break;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "binds not up: {v}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let v = wait_readyz(&http, &base, |v| v["binds_up"]["sim"] == BINDS).await;
+    assert_eq!(v["ready"], true, "{v}");
     assert_eq!(sim.counters().binds, BINDS as u64);
 
     let (cb_tx, mut callbacks) = tokio::sync::mpsc::unbounded_channel::<serde_json::Value>();

@@ -7,7 +7,7 @@ mod api_support;
 
 use std::time::Duration;
 
-use api_support::{ADMIN, T, config};
+use api_support::{ADMIN, T, config, wait_readyz};
 use serde_json::{Value, json};
 use shortcode_router::app::{App, parse_config};
 use smsc_client::sim::{SimConfig, SimHandle, Simulator};
@@ -53,17 +53,9 @@ async fn each_short_code_sends_and_answers_through_its_own_carrier() {
     let http = reqwest::Client::new();
 
     // Ready only with a bind of each carrier up.
-    let deadline = tokio::time::Instant::now() + T;
-    loop {
-        let v = json_of(http.get(format!("{base}/readyz")).send().await.unwrap()).await;
-        if v["ready"] == true {
-            assert_eq!(v["binds_up"]["sim"], 1, "{v}");
-            assert_eq!(v["binds_up"]["tea"], 1, "{v}");
-            break;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "not ready: {v}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let v = wait_readyz(&http, &base, |v| v["ready"] == true).await;
+    assert_eq!(v["binds_up"]["sim"], 1, "{v}");
+    assert_eq!(v["binds_up"]["tea"], 1, "{v}");
 
     let send = |from: &'static str, text: &'static str| {
         let (http, base) = (http.clone(), base.clone());

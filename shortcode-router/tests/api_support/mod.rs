@@ -15,6 +15,25 @@ pub const COFFEE: &str = "coffee-token-0123456789";
 pub const CALLBACK_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 pub const T: Duration = Duration::from_secs(20);
 
+/// Polls `GET {base}/readyz` until `done` says so of its JSON (at most [`T`]); returns that
+/// JSON.
+pub async fn wait_readyz(
+    http: &reqwest::Client,
+    base: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = tokio::time::Instant::now() + T;
+    loop {
+        let r = http.get(format!("{base}/readyz")).send().await.unwrap();
+        let v: Value = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
+        if done(&v) {
+            return v;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "/readyz: {v}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// One request received by the callback receiver.
 #[derive(Debug, Clone)]
 pub struct Received {
