@@ -57,7 +57,8 @@ pub fn pooled(c: &CarrierConfig) -> bool {
 }
 
 /// The bind pool's settings for the configured carriers that send ([`pooled`]): per carrier,
-/// `binds` binds (default 1) of its `bind` type to its host, each with `window` requests in
+/// `binds` binds (default 1) of its `bind` type to its host (then its `failover` addresses, in
+/// order), each with `window` requests in
 /// flight (default 10), the carrier's `tps` and `bind_tps` limits, message ids as-is, unknown
 /// receipts passed on at once, and parts failing after [`UNAVAILABLE_TIMEOUT_MS`] without a
 /// bind. `None` when no carrier sends.
@@ -75,12 +76,17 @@ pub fn pool_config(config: &Config) -> Result<Option<PoolConfig>, ConfigError> {
                 ..BindMix::default()
             },
         };
-        let mut p = smsc_client::pool::CarrierConfig::new(
-            name,
-            &[url(c).as_str()],
-            &c.system_id,
-            &c.password(name)?,
-        );
+        let scheme = if c.tls { "smpps" } else { "smpp" };
+        let hosts: Vec<String> = std::iter::once(url(c))
+            .chain(
+                c.failover
+                    .iter()
+                    .map(|f| format!("{scheme}://{}", f.trim())),
+            )
+            .collect();
+        let hosts: Vec<&str> = hosts.iter().map(String::as_str).collect();
+        let mut p =
+            smsc_client::pool::CarrierConfig::new(name, &hosts, &c.system_id, &c.password(name)?);
         p.binds = binds;
         p.window = c.window.unwrap_or(10);
         p.tps = c.tps;

@@ -143,6 +143,11 @@ pub struct CarrierConfig {
     /// Most `submit_sm`s per second per bind (default: no limit).
     #[serde(default)]
     pub bind_tps: Option<f64>,
+    /// Further addresses of the same SMSC account (`host:port`, `[v6 address]:port`), tried in
+    /// this order after `host`:`port` when a bind cannot connect (with `tls` as set). Not for
+    /// `bind = "receiver"` (one plain bind, to `host`).
+    #[serde(default)]
+    pub failover: Vec<String>,
 }
 
 fn default_port() -> u16 {
@@ -414,6 +419,20 @@ impl Config {
             if c.host.trim().is_empty() {
                 return Err(invalid(format!("carrier {name}: host is empty")));
             }
+            if !c.failover.is_empty() && c.bind == BindType::Receiver {
+                return Err(invalid(format!(
+                    "carrier {name}: failover needs a bind that sends (transceiver or \
+                     transmitter); a receiver keeps one bind to host"
+                )));
+            }
+            for f in &c.failover {
+                let port = f.rsplit_once(':').map(|(h, p)| (h, p.parse::<u16>()));
+                if !matches!(port, Some((h, Ok(p))) if !h.trim().is_empty() && p > 0) {
+                    return Err(invalid(format!(
+                        "carrier {name}: failover address {f:?} is not host:port"
+                    )));
+                }
+            }
             c.password(name)?;
             if let Some(w) = c.window
                 && !(1..=10_000).contains(&w)
@@ -669,6 +688,35 @@ handler = "coffee"
         assert_eq!(c.carriers.len(), 2);
         let routes = crate::delivery::Routes::from_config(&c);
         assert_eq!(routes.carriers["12345"], "backup");
+    }
+
+    #[test]
+    fn failover_addresses_are_checked() {
+        let with = |f: &str| {
+            SAMPLE.replace(
+                "password = \"secret\"",
+                &format!("password = \"secret\"\n{f}"),
+            )
+        };
+        let c =
+            Config::parse(&with("failover = [\"smsc2.example:2776\", \"[::1]:2775\"]")).unwrap();
+        let pool = crate::carrier::pool_config(&c).unwrap().unwrap();
+        assert_eq!(
+            pool.carriers[0].hosts,
+            [
+                "smpp://127.0.0.1:2775",
+                "smpp://smsc2.example:2776",
+                "smpp://[::1]:2775"
+            ]
+        );
+        let e = Config::parse(&with("failover = [\"smsc2.example\"]"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not host:port"), "{e}");
+        let e = Config::parse(&with("failover = [\"a:2775\"]\nbind = \"receiver\""))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("failover needs a bind that sends"), "{e}");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Two carriers, each with its own short code: `/readyz` waits for a bind of each, an MT goes
 //! out through the carrier of its `from` short code and its receipt (from that carrier) rolls
 //! it up to `delivered`, and a subscriber's HELP on one carrier is answered through that
-//! carrier.
+//! carrier. A carrier whose first address refuses connections binds to its `failover` one.
 
 mod api_support;
 
@@ -125,4 +125,47 @@ async fn each_short_code_sends_and_answers_through_its_own_carrier() {
     assert!(app.shutdown(Duration::from_secs(10)).await);
     coffee_carrier.shutdown().await;
     tea_carrier.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_carrier_fails_over_to_its_next_address() {
+    let smsc = sim().await;
+    // A port nobody listens on: the first address refuses every connection.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let text = config(dir.path(), smsc.local_addr(), "").replace(
+        &format!("port = {}\n", smsc.local_addr().port()),
+        &format!(
+            "port = {closed}\nfailover = [\"127.0.0.1:{}\"]\n",
+            smsc.local_addr().port()
+        ),
+    );
+    let (config, sections) = parse_config(&text).unwrap();
+    assert_eq!(config.carriers["sim"].port, closed);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let app = App::start(config, sections, Some(listener)).await.unwrap();
+    let base = format!("http://{}", app.api_addr());
+    let http = reqwest::Client::new();
+    // Three refused connections (with backoff), then the next address.
+    wait_readyz(&http, &base, |v| v["ready"] == true).await;
+    let r = http
+        .post(format!("{base}/v1/messages"))
+        .bearer_auth(ADMIN)
+        .header("content-type", "application/json")
+        .body(json!({"from": "12345", "to": "447700900123", "text": "Failed over"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 202);
+    let deadline = tokio::time::Instant::now() + T;
+    while smsc.submissions().is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "nothing submitted");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(smsc.submissions()[0].text, "Failed over");
+    assert!(app.shutdown(Duration::from_secs(10)).await);
+    smsc.shutdown().await;
 }
