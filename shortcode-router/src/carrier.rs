@@ -93,6 +93,11 @@ pub fn pool_config(config: &Config) -> Result<Option<PoolConfig>, ConfigError> {
         p.bind_tps = c.bind_tps;
         p.tls = c.tls;
         p.unavailable_timeout_ms = UNAVAILABLE_TIMEOUT_MS;
+        p.message_id_form = c
+            .id_form()
+            .map_err(|e| ConfigError::Invalid(format!("carrier {name}: {e}")))?
+            .name()
+            .to_owned();
         // A receipt the correlator does not know goes on at once: the MT pipeline keeps it for
         // a late submit_sm_resp itself, and one that is nobody's is stored by the MO pipeline
         // without holding the SMSC's deliver_sm for the pool's default 5 s.

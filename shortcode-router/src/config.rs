@@ -3,6 +3,7 @@
 //! by [`Config::validate`]. Secrets can be given inline or read from an environment variable
 //! (`password_env`, `secret_env`).
 
+use smpp_codec::receipt::MessageIdForm;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -148,6 +149,27 @@ pub struct CarrierConfig {
     /// `bind = "receiver"` (one plain bind, to `host`).
     #[serde(default)]
     pub failover: Vec<String>,
+    /// How this carrier's receipts write the `message_id` its `submit_sm_resp` gave:
+    /// `as-is` (default), `case-insensitive`, `trim-leading-zeros`, `hex-to-decimal` (the
+    /// response says `0000002A`, the receipt `42`) or `decimal-to-hex`.
+    #[serde(default)]
+    pub message_id_form: Option<String>,
+}
+
+impl CarrierConfig {
+    /// [`message_id_form`](Self::message_id_form), parsed (`as-is` when not set).
+    pub fn id_form(&self) -> Result<MessageIdForm, String> {
+        self.message_id_form
+            .as_deref()
+            .map_or(Ok(MessageIdForm::AsIs), str::parse)
+            .map_err(|_| {
+                format!(
+                    "message_id_form {:?}: use one of {}",
+                    self.message_id_form.as_deref().unwrap_or(""),
+                    MessageIdForm::ALL.map(MessageIdForm::name).join(", ")
+                )
+            })
+    }
 }
 
 fn default_port() -> u16 {
@@ -425,6 +447,8 @@ impl Config {
                      transmitter); a receiver keeps one bind to host"
                 )));
             }
+            c.id_form()
+                .map_err(|e| invalid(format!("carrier {name}: {e}")))?;
             for f in &c.failover {
                 let port = f.rsplit_once(':').map(|(h, p)| (h, p.parse::<u16>()));
                 if !matches!(port, Some((h, Ok(p))) if !h.trim().is_empty() && p > 0) {
@@ -717,6 +741,25 @@ handler = "coffee"
             .unwrap_err()
             .to_string();
         assert!(e.contains("failover needs a bind that sends"), "{e}");
+    }
+
+    #[test]
+    fn message_id_forms_are_checked_and_reach_the_pool() {
+        let with = |f: &str| {
+            SAMPLE.replace(
+                "password = \"secret\"",
+                &format!("password = \"secret\"\nmessage_id_form = \"{f}\""),
+            )
+        };
+        let c = Config::parse(&with("hex-to-decimal")).unwrap();
+        assert_eq!(c.carriers["sim"].id_form(), Ok(MessageIdForm::HexToDecimal));
+        let pool = crate::carrier::pool_config(&c).unwrap().unwrap();
+        assert_eq!(pool.carriers[0].message_id_form, "hex-to-decimal");
+        let e = Config::parse(&with("sideways")).unwrap_err().to_string();
+        assert!(
+            e.contains("message_id_form") && e.contains("hex-to-decimal"),
+            "{e}"
+        );
     }
 
     #[test]

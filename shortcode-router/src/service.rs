@@ -123,7 +123,10 @@ pub fn start_carriers(
     }
     for (name, c) in config.carriers.iter().filter(|(_, c)| !pooled(c)) {
         let esme = esme_config(name, c)?;
-        let carrier = EsmeCarrier::start(name, esme, Default::default(), sink.clone());
+        let form = c
+            .id_form()
+            .map_err(|e| ConfigError::Invalid(format!("carrier {name}: {e}")))?;
+        let carrier = EsmeCarrier::start(name, esme, form, sink.clone());
         mt.add_carrier(carrier.clone());
         carriers.push(carrier);
     }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use api_support::{ADMIN, T, config, wait_readyz};
 use serde_json::{Value, json};
 use shortcode_router::app::{App, parse_config};
-use smsc_client::sim::{SimConfig, SimHandle, Simulator};
+use smsc_client::sim::{IdFormat, SimConfig, SimHandle, Simulator};
 
 async fn sim() -> SimHandle {
     Simulator::start(
@@ -168,4 +168,74 @@ async fn a_carrier_fails_over_to_its_next_address() {
     assert_eq!(smsc.submissions()[0].text, "Failed over");
     assert!(app.shutdown(Duration::from_secs(10)).await);
     smsc.shutdown().await;
+}
+
+/// A carrier whose receipts write message ids in decimal while its responses give hex: with
+/// `message_id_form = "hex-to-decimal"` the receipt finds its message; without it, it cannot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn receipts_match_when_the_carrier_writes_ids_another_way() {
+    for form in [Some("hex-to-decimal"), None] {
+        let smsc = Simulator::start(
+            SimConfig::default()
+                .account("router", "secret")
+                .receipt_delay(Duration::from_millis(30))
+                .id_format(IdFormat::Hex)
+                .receipt_id_format(IdFormat::Decimal),
+        )
+        .await
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = config(dir.path(), smsc.local_addr(), "");
+        if let Some(form) = form {
+            text = text.replace(
+                "password = \"secret\"\n",
+                &format!("password = \"secret\"\nmessage_id_form = \"{form}\"\n"),
+            );
+        }
+        let (config, sections) = parse_config(&text).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let app = App::start(config, sections, Some(listener)).await.unwrap();
+        let base = format!("http://{}", app.api_addr());
+        let http = reqwest::Client::new();
+        wait_readyz(&http, &base, |v| v["ready"] == true).await;
+        let r = http
+            .post(format!("{base}/v1/messages"))
+            .bearer_auth(ADMIN)
+            .header("content-type", "application/json")
+            .body(json!({"from": "12345", "to": "447700900123", "text": "Id forms"}).to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 202);
+        let id = json_of(r).await["id"].as_str().unwrap().to_owned();
+        let status = || {
+            let (http, base, id) = (http.clone(), base.clone(), id.clone());
+            async move {
+                let r = http
+                    .get(format!("{base}/v1/messages/{id}"))
+                    .bearer_auth(ADMIN)
+                    .send()
+                    .await
+                    .unwrap();
+                json_of(r).await["status"].as_str().unwrap().to_owned()
+            }
+        };
+        let deadline = tokio::time::Instant::now() + T;
+        if form.is_some() {
+            while status().await != "delivered" {
+                assert!(tokio::time::Instant::now() < deadline, "not delivered");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        } else {
+            // The receipt came (in decimal) but matches no hex id: the message stays sent.
+            while smsc.counters().receipts_sent == 0 {
+                assert!(tokio::time::Instant::now() < deadline, "no receipt sent");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            assert_eq!(status().await, "sent");
+        }
+        assert!(app.shutdown(Duration::from_secs(10)).await);
+        smsc.shutdown().await;
+    }
 }

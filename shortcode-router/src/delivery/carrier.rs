@@ -338,6 +338,7 @@ impl Correlator for StoreCorrelator {
 /// service's [`InboundSink`] (see [`start_pool`]).
 pub struct PoolCarrier {
     name: String,
+    id_form: MessageIdForm,
     pool: Pool,
     pump: Arc<std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>>,
 }
@@ -359,6 +360,17 @@ pub fn start_pool(
     correlator: Arc<dyn Correlator>,
     sink: Arc<dyn InboundSink>,
 ) -> Result<Vec<Arc<PoolCarrier>>, PoolConfigError> {
+    // How each carrier's receipts write its message ids (checked by the pool's validation).
+    let forms: std::collections::HashMap<String, MessageIdForm> = config
+        .carriers
+        .iter()
+        .map(|c| {
+            (
+                c.name.clone(),
+                c.message_id_form.parse().unwrap_or_default(),
+            )
+        })
+        .collect();
     let (pool, mut events) = Pool::start_with(config, correlator)?;
     let pump = tokio::spawn(async move {
         while let Some(ev) = events.recv().await {
@@ -376,6 +388,7 @@ pub fn start_pool(
         .into_iter()
         .map(|name| {
             Arc::new(PoolCarrier {
+                id_form: forms.get(&name).copied().unwrap_or_default(),
                 name,
                 pool: pool.clone(),
                 pump: pump.clone(),
@@ -401,6 +414,10 @@ fn gave_up(f: &SubmitFailure) -> SubmitError {
 impl Carrier for PoolCarrier {
     fn name(&self) -> &str {
         &self.name
+    }
+
+    fn id_form(&self) -> MessageIdForm {
+        self.id_form
     }
 
     fn submit(&self, pdu: SubmitSm) -> BoxFuture<'_, Result<String, SubmitError>> {

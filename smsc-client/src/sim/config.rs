@@ -187,6 +187,9 @@ pub struct SimConfig {
     pub smsc: SmscConfig,
     /// How message ids are written.
     pub id_format: IdFormat,
+    /// How receipts write them, when not as `id_format` (a carrier whose `submit_sm_resp`
+    /// says `0000002A` and whose receipt says `id:42`).
+    pub receipt_id_format: Option<IdFormat>,
     /// The first message id's counter value.
     pub first_id: u64,
     /// How long after the submit a receipt is sent.
@@ -218,6 +221,7 @@ impl Default for SimConfig {
             accounts: Vec::new(),
             smsc,
             id_format: IdFormat::Hex,
+            receipt_id_format: None,
             first_id: 1,
             receipt_delay: Duration::from_millis(100),
             receipt_jitter: Duration::ZERO,
@@ -258,6 +262,12 @@ impl SimConfig {
     /// Message ids in this format.
     pub fn id_format(mut self, format: IdFormat) -> Self {
         self.id_format = format;
+        self
+    }
+
+    /// Receipts write message ids in this format (default: as `id_format`).
+    pub fn receipt_id_format(mut self, format: IdFormat) -> Self {
+        self.receipt_id_format = Some(format);
         self
     }
 

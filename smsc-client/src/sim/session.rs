@@ -286,8 +286,12 @@ fn on_request(shared: &Arc<Shared>, handle: &SmscHandle, req: InboundRequest, su
                 return;
             }
             shared.store.set_state(&id, state);
+            let receipt_id = shared
+                .config
+                .receipt_id_format
+                .map_or_else(|| id.clone(), |f| f.format(n));
             let receipt = ReceiptBuilder::new(
-                &id,
+                &receipt_id,
                 state,
                 receipt_time(submitted_at),
                 receipt_time(SystemTime::now()),
