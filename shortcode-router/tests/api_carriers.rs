@@ -1,7 +1,9 @@
-//! Two carriers, each with its own short code: `/readyz` waits for a bind of each, an MT goes
-//! out through the carrier of its `from` short code and its receipt (from that carrier) rolls
-//! it up to `delivered`, and a subscriber's HELP on one carrier is answered through that
-//! carrier. A carrier whose first address refuses connections binds to its `failover` one.
+//! Carriers: two of them, each with its own short code (`/readyz` waits for a bind of each, an
+//! MT goes out through the carrier of its `from` short code and its receipt from that carrier
+//! rolls it up to `delivered`, a subscriber's HELP on one carrier is answered through that
+//! carrier); a carrier whose first address refuses connections binds to its `failover` one;
+//! and receipts that write message ids another way than the responses match with the
+//! carrier's `message_id_form`.
 
 mod api_support;
 
@@ -12,18 +14,88 @@ use serde_json::{Value, json};
 use shortcode_router::app::{App, parse_config};
 use smsc_client::sim::{IdFormat, SimConfig, SimHandle, Simulator};
 
+fn sim_config() -> SimConfig {
+    SimConfig::default()
+        .account("router", "secret")
+        .receipt_delay(Duration::from_millis(30))
+}
+
 async fn sim() -> SimHandle {
-    Simulator::start(
-        SimConfig::default()
-            .account("router", "secret")
-            .receipt_delay(Duration::from_millis(30)),
-    )
-    .await
-    .unwrap()
+    Simulator::start(sim_config()).await.unwrap()
 }
 
 async fn json_of(r: reqwest::Response) -> Value {
     serde_json::from_slice(&r.bytes().await.unwrap()).unwrap()
+}
+
+/// The service over a config's `text`, once `/readyz` says ready.
+struct Running {
+    app: App,
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Running {
+    async fn start(text: &str) -> Running {
+        let (config, sections) = parse_config(text).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let app = App::start(config, sections, Some(listener)).await.unwrap();
+        let base = format!("http://{}", app.api_addr());
+        let http = reqwest::Client::new();
+        wait_readyz(&http, &base, |v| v["ready"] == true).await;
+        Running { app, base, http }
+    }
+
+    /// Sends an MT from `from`; its id.
+    async fn send(&self, from: &str, text: &str) -> String {
+        let r = self
+            .http
+            .post(format!("{}/v1/messages", self.base))
+            .bearer_auth(ADMIN)
+            .header("content-type", "application/json")
+            .body(json!({"from": from, "to": "447700900123", "text": text}).to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 202);
+        json_of(r).await["id"].as_str().unwrap().to_owned()
+    }
+
+    async fn status(&self, id: &str) -> String {
+        let r = self
+            .http
+            .get(format!("{}/v1/messages/{id}", self.base))
+            .bearer_auth(ADMIN)
+            .send()
+            .await
+            .unwrap();
+        json_of(r).await["status"].as_str().unwrap().to_owned()
+    }
+
+    async fn wait_delivered(&self, id: &str) {
+        let deadline = tokio::time::Instant::now() + T;
+        while self.status(id).await != "delivered" {
+            assert!(tokio::time::Instant::now() < deadline, "{id} not delivered");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    async fn stop(self) {
+        assert!(self.app.shutdown(Duration::from_secs(10)).await);
+    }
+}
+
+/// Waits until `cond` holds (at most [`T`]).
+async fn until(what: &str, cond: impl Fn() -> bool) {
+    let deadline = tokio::time::Instant::now() + T;
+    while !cond() {
+        assert!(tokio::time::Instant::now() < deadline, "{what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn texts(s: &SimHandle) -> Vec<String> {
+    s.submissions().into_iter().map(|s| s.text).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -45,55 +117,16 @@ async fn each_short_code_sends_and_answers_through_its_own_carrier() {
                 tea_carrier.local_addr().port()
             ),
         );
-    let (config, sections) = parse_config(&text).unwrap();
-    assert_eq!(config.carriers.len(), 2);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let app = App::start(config, sections, Some(listener)).await.unwrap();
-    let base = format!("http://{}", app.api_addr());
-    let http = reqwest::Client::new();
-
+    let svc = Running::start(&text).await;
     // Ready only with a bind of each carrier up.
-    let v = wait_readyz(&http, &base, |v| v["ready"] == true).await;
+    let v = wait_readyz(&svc.http, &svc.base, |v| v["ready"] == true).await;
     assert_eq!(v["binds_up"]["sim"], 1, "{v}");
     assert_eq!(v["binds_up"]["tea"], 1, "{v}");
 
-    let send = |from: &'static str, text: &'static str| {
-        let (http, base) = (http.clone(), base.clone());
-        async move {
-            let r = http
-                .post(format!("{base}/v1/messages"))
-                .bearer_auth(ADMIN)
-                .header("content-type", "application/json")
-                .body(json!({"from": from, "to": "447700900123", "text": text}).to_string())
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status().as_u16(), 202);
-            json_of(r).await["id"].as_str().unwrap().to_owned()
-        }
-    };
-    let coffee = send("12345", "Your latte is ready").await;
-    let tea = send("67890", "Your oolong is ready").await;
-    for id in [&coffee, &tea] {
-        let deadline = tokio::time::Instant::now() + T;
-        loop {
-            let m = json_of(
-                http.get(format!("{base}/v1/messages/{id}"))
-                    .bearer_auth(ADMIN)
-                    .send()
-                    .await
-                    .unwrap(),
-            )
-            .await;
-            if m["status"] == "delivered" {
-                break;
-            }
-            assert!(tokio::time::Instant::now() < deadline, "not delivered: {m}");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-    let texts =
-        |s: &SimHandle| -> Vec<String> { s.submissions().into_iter().map(|s| s.text).collect() };
+    let coffee = svc.send("12345", "Your latte is ready").await;
+    let tea = svc.send("67890", "Your oolong is ready").await;
+    svc.wait_delivered(&coffee).await;
+    svc.wait_delivered(&tea).await;
     assert_eq!(texts(&coffee_carrier), ["Your latte is ready"]);
     assert_eq!(texts(&tea_carrier), ["Your oolong is ready"]);
     assert_eq!(coffee_carrier.counters().receipts_sent, 1);
@@ -104,25 +137,19 @@ async fn each_short_code_sends_and_answers_through_its_own_carrier() {
         .inject_mo("HELP", "447700900555", "67890", None)
         .await
         .unwrap();
-    let deadline = tokio::time::Instant::now() + T;
-    while !texts(&tea_carrier)
-        .iter()
-        .any(|t| t.contains("help@tea.example"))
-    {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no HELP answer through the tea carrier: {:?}",
-            texts(&tea_carrier)
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    until("no HELP answer through the tea carrier", || {
+        texts(&tea_carrier)
+            .iter()
+            .any(|t| t.contains("help@tea.example"))
+    })
+    .await;
     assert_eq!(
         texts(&coffee_carrier).len(),
         1,
         "nothing more went to the coffee carrier"
     );
 
-    assert!(app.shutdown(Duration::from_secs(10)).await);
+    svc.stop().await;
     coffee_carrier.shutdown().await;
     tea_carrier.shutdown().await;
 }
@@ -143,30 +170,13 @@ async fn a_carrier_fails_over_to_its_next_address() {
             smsc.local_addr().port()
         ),
     );
-    let (config, sections) = parse_config(&text).unwrap();
-    assert_eq!(config.carriers["sim"].port, closed);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let app = App::start(config, sections, Some(listener)).await.unwrap();
-    let base = format!("http://{}", app.api_addr());
-    let http = reqwest::Client::new();
-    // Three refused connections (with backoff), then the next address.
-    wait_readyz(&http, &base, |v| v["ready"] == true).await;
-    let r = http
-        .post(format!("{base}/v1/messages"))
-        .bearer_auth(ADMIN)
-        .header("content-type", "application/json")
-        .body(json!({"from": "12345", "to": "447700900123", "text": "Failed over"}).to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 202);
-    let deadline = tokio::time::Instant::now() + T;
-    while smsc.submissions().is_empty() {
-        assert!(tokio::time::Instant::now() < deadline, "nothing submitted");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert_eq!(smsc.submissions()[0].text, "Failed over");
-    assert!(app.shutdown(Duration::from_secs(10)).await);
+    assert_eq!(parse_config(&text).unwrap().0.carriers["sim"].port, closed);
+    // Ready after three refused connections (with backoff) on the first address.
+    let svc = Running::start(&text).await;
+    svc.send("12345", "Failed over").await;
+    until("nothing submitted", || !smsc.submissions().is_empty()).await;
+    assert_eq!(texts(&smsc), ["Failed over"]);
+    svc.stop().await;
     smsc.shutdown().await;
 }
 
@@ -176,9 +186,7 @@ async fn a_carrier_fails_over_to_its_next_address() {
 async fn receipts_match_when_the_carrier_writes_ids_another_way() {
     for form in [Some("hex-to-decimal"), None] {
         let smsc = Simulator::start(
-            SimConfig::default()
-                .account("router", "secret")
-                .receipt_delay(Duration::from_millis(30))
+            sim_config()
                 .id_format(IdFormat::Hex)
                 .receipt_id_format(IdFormat::Decimal),
         )
@@ -192,50 +200,17 @@ async fn receipts_match_when_the_carrier_writes_ids_another_way() {
                 &format!("password = \"secret\"\nmessage_id_form = \"{form}\"\n"),
             );
         }
-        let (config, sections) = parse_config(&text).unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let app = App::start(config, sections, Some(listener)).await.unwrap();
-        let base = format!("http://{}", app.api_addr());
-        let http = reqwest::Client::new();
-        wait_readyz(&http, &base, |v| v["ready"] == true).await;
-        let r = http
-            .post(format!("{base}/v1/messages"))
-            .bearer_auth(ADMIN)
-            .header("content-type", "application/json")
-            .body(json!({"from": "12345", "to": "447700900123", "text": "Id forms"}).to_string())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status().as_u16(), 202);
-        let id = json_of(r).await["id"].as_str().unwrap().to_owned();
-        let status = || {
-            let (http, base, id) = (http.clone(), base.clone(), id.clone());
-            async move {
-                let r = http
-                    .get(format!("{base}/v1/messages/{id}"))
-                    .bearer_auth(ADMIN)
-                    .send()
-                    .await
-                    .unwrap();
-                json_of(r).await["status"].as_str().unwrap().to_owned()
-            }
-        };
-        let deadline = tokio::time::Instant::now() + T;
+        let svc = Running::start(&text).await;
+        let id = svc.send("12345", "Id forms").await;
         if form.is_some() {
-            while status().await != "delivered" {
-                assert!(tokio::time::Instant::now() < deadline, "not delivered");
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
+            svc.wait_delivered(&id).await;
         } else {
             // The receipt came (in decimal) but matches no hex id: the message stays sent.
-            while smsc.counters().receipts_sent == 0 {
-                assert!(tokio::time::Instant::now() < deadline, "no receipt sent");
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
+            until("no receipt sent", || smsc.counters().receipts_sent > 0).await;
             tokio::time::sleep(Duration::from_millis(300)).await;
-            assert_eq!(status().await, "sent");
+            assert_eq!(svc.status(&id).await, "sent");
         }
-        assert!(app.shutdown(Duration::from_secs(10)).await);
+        svc.stop().await;
         smsc.shutdown().await;
     }
 }
