@@ -40,8 +40,12 @@ impl MoSource for smsc_client::esme::Inbound {
 /// How long a part waits for a bind of its carrier to come (back) up before it fails.
 pub const UNAVAILABLE_TIMEOUT_MS: u64 = 30_000;
 
+fn scheme(c: &CarrierConfig) -> &'static str {
+    if c.tls { "smpps" } else { "smpp" }
+}
+
 fn url(c: &CarrierConfig) -> String {
-    let scheme = if c.tls { "smpps" } else { "smpp" };
+    let scheme = scheme(c);
     let host = if c.host.contains(':') {
         format!("[{}]", c.host)
     } else {
@@ -76,12 +80,11 @@ pub fn pool_config(config: &Config) -> Result<Option<PoolConfig>, ConfigError> {
                 ..BindMix::default()
             },
         };
-        let scheme = if c.tls { "smpps" } else { "smpp" };
         let hosts: Vec<String> = std::iter::once(url(c))
             .chain(
                 c.failover
                     .iter()
-                    .map(|f| format!("{scheme}://{}", f.trim())),
+                    .map(|f| format!("{}://{}", scheme(c), f.trim())),
             )
             .collect();
         let hosts: Vec<&str> = hosts.iter().map(String::as_str).collect();

@@ -885,19 +885,19 @@ impl Live {
                     self.previous.remove(&m.record.id);
                     self.current.insert(m.record.id.clone(), *m);
                 }
-                LiveChange::Forget(id) => {
-                    self.current.remove(&id);
-                    self.previous.remove(&id);
-                }
+                LiveChange::Forget(id) => self.forget(&id),
             }
         }
     }
 
+    fn forget(&mut self, id: &str) {
+        self.current.remove(id);
+        self.previous.remove(id);
+    }
+
     fn forget_all(&mut self, batch: &[(Op, Reply)]) {
         for (op, _) in batch {
-            let id = op.message_id();
-            self.current.remove(id);
-            self.previous.remove(id);
+            self.forget(op.message_id());
         }
     }
 }
@@ -1305,14 +1305,10 @@ async fn bulk_parts(
         entries.push((id, Some(part_no), shown, raw));
     }
     // Roll every touched message up, once; its history entry takes the raw facts of its last
-    // update in the batch.
-    let mut last: HashMap<&str, usize> = HashMap::new();
-    for (i, op) in ops {
-        last.insert(op.message_id(), *i);
-    }
-    let mut raw_of: HashMap<&str, usize> = HashMap::new();
-    for (n, (id, _, _, _)) in entries.iter().enumerate() {
-        raw_of.insert(id, n);
+    // update in the batch. (`entries` has one row per op, in order: `last` indexes both.)
+    let mut last: HashMap<&str, usize> = HashMap::with_capacity(messages.len());
+    for (n, (_, op)) in ops.iter().enumerate() {
+        last.insert(op.message_id(), n);
     }
     let mut states: HashMap<&str, (MessageStatus, MessageStatus)> = HashMap::new();
     let mut changed: Vec<(&str, MessageStatus)> = Vec::new();
@@ -1340,7 +1336,7 @@ async fn bulk_parts(
         q.build().execute(&mut *tx).await?;
     }
     for (id, after) in &changed {
-        let raw = entries[raw_of[id]].3.clone();
+        let raw = entries[last[id]].3.clone();
         entries.push((id, None, *after, raw));
     }
     insert_history_rows(tx, &entries, now).await?;
@@ -1365,7 +1361,7 @@ async fn bulk_parts(
         let Some((before, after)) = states.get(id).copied() else {
             return Err(MessageStoreError::Corrupt(format!("no message {id}")));
         };
-        let r = if last[id] == *i {
+        let r = if ops[last[id]].0 == *i {
             RollUp {
                 message_id: id.to_owned(),
                 before,
