@@ -1,7 +1,7 @@
 //! The ESME side: [`EsmeClient::connect`] opens a TCP or TLS connection (`smpp://` /
 //! `smpps://`), binds, and returns a cloneable [`Handle`] with one async method per operation
 //! plus the [`Inbound`] stream of the SMSC's requests (`deliver_sm`, `data_sm`,
-//! `alert_notification`), each with a [`Responder`](crate::net::Responder).
+//! `alert_notification`), each with a [`crate::net::Responder`].
 
 use std::fmt;
 use std::sync::Arc;

@@ -19,7 +19,7 @@
 //! | `smpp_pdus_total` | counter | `command`, `direction`: every PDU, those the session core answers by itself (bind, enquire_link, unbind, generic_nack, queue-full and bind-state refusals) included |
 //! | `smpp_session_rejections_total` | counter | `reason` (`decode_error`, `bind_state`, `queue_full`, `unmatched_response`, `late_response`) |
 //!
-//! The last two come from the session core's [`SessionStats`](crate::session::SessionStats),
+//! The last two come from the session core's [`crate::session::SessionStats`],
 //! exported as deltas at most once a second while the session is busy, on its timers, and when
 //! it ends, so the per-PDU path stays as it is.
 //!

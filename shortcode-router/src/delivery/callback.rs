@@ -151,7 +151,7 @@ impl Callbacks {
         })
     }
 
-    /// Queues `cb`; waits only when [`MAX_IN_FLIGHT`] callbacks are already under way.
+    /// Queues `cb`; waits only when `MAX_IN_FLIGHT` callbacks are already under way.
     pub async fn send(&self, cb: Callback) {
         let Ok(permit) = self.slots.clone().acquire_owned().await else {
             return; // closed: shutting down

@@ -1,5 +1,5 @@
 //! What the MT pipeline checks before a message may go: the opt-out list (through the narrow
-//! [`OptOuts`] seam, implemented over the router's [`Store`](crate::store::Store) by
+//! [`OptOuts`] seam, implemented over the router's [`crate::store::Store`] by
 //! [`StoreOptOuts`]) and an optional quiet-hours window per program ([`QuietHours`]).
 
 use std::sync::Arc;
