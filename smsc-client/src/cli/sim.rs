@@ -40,6 +40,10 @@ pub struct SimArgs {
     /// Message ids in hexadecimal (hex) or decimal (dec).
     #[arg(long, default_value = "hex")]
     pub id_format: IdFormat,
+    /// Message ids in receipts (`id:`) in another format than --id-format, as some SMSCs do:
+    /// the `submit_sm_resp` says `0000002A`, the receipt `42` (hex or dec).
+    #[arg(long)]
+    pub receipt_id_format: Option<IdFormat>,
     /// An MO text or keyword to inject (repeat for several, sent in turn).
     #[arg(long = "mo-text")]
     pub mo_text: Vec<String>,
@@ -102,6 +106,7 @@ pub fn config(args: &SimArgs) -> anyhow::Result<SimConfig> {
     c.receipt_jitter = Duration::from_millis(args.receipt_jitter_ms);
     c.receipt_states = args.receipt_states.clone();
     c.id_format = args.id_format;
+    c.receipt_id_format = args.receipt_id_format;
     c.seed = args.seed;
     if !args.mo_text.is_empty() {
         anyhow::ensure!(args.mo_rate > 0.0, "--mo-rate must be above 0");
@@ -194,4 +199,33 @@ pub fn execute(
         writeln!(diag, "{}", summary_line(&last))?;
         Ok(Summary { ok: 1, failed: 0 })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn sim_config(args: &[&str]) -> anyhow::Result<SimConfig> {
+        let cli = Cli::try_parse_from(["smpp", "sim"].iter().chain(args))?;
+        let Command::Sim(a) = cli.command else {
+            panic!("not sim");
+        };
+        config(&a)
+    }
+
+    #[test]
+    fn id_formats_of_responses_and_receipts() {
+        let c = sim_config(&[]).unwrap();
+        assert_eq!((c.id_format, c.receipt_id_format), (IdFormat::Hex, None));
+        let c = sim_config(&["--id-format", "hex", "--receipt-id-format", "dec"]).unwrap();
+        assert_eq!(
+            (c.id_format, c.receipt_id_format),
+            (IdFormat::Hex, Some(IdFormat::Decimal))
+        );
+        assert!(sim_config(&["--receipt-id-format", "octal"]).is_err());
+        assert!(sim_config(&["--throttle-pct", "101"]).is_err());
+    }
 }
