@@ -8,7 +8,7 @@ use std::pin::Pin;
 
 use smsc_client::esme::EsmeConfig;
 use smsc_client::net::InboundRequest;
-use smsc_client::session::{BindKind, Password};
+use smsc_client::session::BindKind;
 use tokio::sync::mpsc;
 
 use smsc_client::pool::{BindMix, PoolConfig};
@@ -60,52 +60,13 @@ pub fn pooled(c: &CarrierConfig) -> bool {
     c.bind != BindType::Receiver
 }
 
-/// The bind pool's settings for the configured carriers that send ([`pooled`]): per carrier,
-/// `binds` binds (default 1) of its `bind` type to its host (then its `failover` addresses, in
-/// order), each with `window` requests in
-/// flight (default 10), the carrier's `tps` and `bind_tps` limits, message ids as-is, unknown
-/// receipts passed on at once, and parts failing after [`UNAVAILABLE_TIMEOUT_MS`] without a
-/// bind. `None` when no carrier sends.
+/// The bind pool's settings for the configured carriers that send ([`pooled`]), each as
+/// [`pool_carrier`] makes it; receivers get up to 4096 receipts and MOs buffered. `None` when
+/// no carrier sends.
 pub fn pool_config(config: &Config) -> Result<Option<PoolConfig>, ConfigError> {
     let mut carriers = Vec::new();
     for (name, c) in config.carriers.iter().filter(|(_, c)| pooled(c)) {
-        let n = c.binds.unwrap_or(1).max(1);
-        let binds = match c.bind {
-            BindType::Transmitter => BindMix {
-                transmitters: n,
-                ..BindMix::default()
-            },
-            _ => BindMix {
-                transceivers: n,
-                ..BindMix::default()
-            },
-        };
-        let hosts: Vec<String> = std::iter::once(url(c))
-            .chain(
-                c.failover
-                    .iter()
-                    .map(|f| format!("{}://{}", scheme(c), f.trim())),
-            )
-            .collect();
-        let hosts: Vec<&str> = hosts.iter().map(String::as_str).collect();
-        let mut p =
-            smsc_client::pool::CarrierConfig::new(name, &hosts, &c.system_id, &c.password(name)?);
-        p.binds = binds;
-        p.window = c.window.unwrap_or(10);
-        p.tps = c.tps;
-        p.bind_tps = c.bind_tps;
-        p.tls = c.tls;
-        p.unavailable_timeout_ms = UNAVAILABLE_TIMEOUT_MS;
-        p.message_id_form = c
-            .id_form()
-            .map_err(|e| ConfigError::Invalid(format!("carrier {name}: {e}")))?
-            .name()
-            .to_owned();
-        // A receipt the correlator does not know goes on at once: the MT pipeline keeps it for
-        // a late submit_sm_resp itself, and one that is nobody's is stored by the MO pipeline
-        // without holding the SMSC's deliver_sm for the pool's default 5 s.
-        p.receipt_wait_ms = 0;
-        carriers.push(p);
+        carriers.push(pool_carrier(name, c)?);
     }
     if carriers.is_empty() {
         return Ok(None);
@@ -120,22 +81,100 @@ pub fn pool_config(config: &Config) -> Result<Option<PoolConfig>, ConfigError> {
     Ok(Some(pool))
 }
 
-/// The ESME settings for a carrier's config (one bind).
+/// One configured carrier as the bind pool's carrier: `binds` binds (default 1) of its `bind`
+/// type to its host (then its `failover` addresses, in order), each with `window` requests in
+/// flight (default 10); its `tps` and `bind_tps` limits, bind fields, timers, TLS, rebind and
+/// retry settings; unknown receipts passed on at once; parts failing after
+/// `unavailable_timeout_ms` (default [`UNAVAILABLE_TIMEOUT_MS`]) without a bind.
+pub fn pool_carrier(
+    name: &str,
+    c: &CarrierConfig,
+) -> Result<smsc_client::pool::CarrierConfig, ConfigError> {
+    let invalid = |e: String| ConfigError::Invalid(format!("carrier {name}: {e}"));
+    let n = c.binds.unwrap_or(1).max(1);
+    let binds = match c.bind {
+        BindType::Transmitter => BindMix {
+            transmitters: n,
+            ..BindMix::default()
+        },
+        BindType::Transceiver => BindMix {
+            transceivers: n,
+            ..BindMix::default()
+        },
+        BindType::Receiver => BindMix {
+            receivers: 1,
+            ..BindMix::default()
+        },
+    };
+    let hosts: Vec<String> = std::iter::once(url(c))
+        .chain(
+            c.failover
+                .iter()
+                .map(|f| format!("{}://{}", scheme(c), f.trim())),
+        )
+        .collect();
+    let hosts: Vec<&str> = hosts.iter().map(String::as_str).collect();
+    let mut p =
+        smsc_client::pool::CarrierConfig::new(name, &hosts, &c.system_id, &c.password(name)?);
+    p.binds = binds;
+    if let Some(w) = c.window {
+        p.window = w;
+    }
+    p.tps = c.tps;
+    p.bind_tps = c.bind_tps;
+    p.tls = c.tls;
+    p.ca_file.clone_from(&c.ca_file);
+    p.tls_server_name.clone_from(&c.tls_server_name);
+    if let Some(t) = &c.system_type {
+        p.system_type.clone_from(t);
+    }
+    if let Some(v) = &c.interface_version {
+        p.interface_version.clone_from(v);
+    }
+    if let Some(ms) = c.enquire_link_ms {
+        p.enquire_link_ms = ms;
+    }
+    if let Some(ms) = c.response_timeout_ms {
+        p.response_timeout_ms = ms;
+    }
+    if let Some(ms) = c.connect_timeout_ms {
+        p.connect_timeout_ms = ms;
+    }
+    p.unavailable_timeout_ms = c.unavailable_timeout_ms.unwrap_or(UNAVAILABLE_TIMEOUT_MS);
+    p.message_id_form = c.id_form().map_err(invalid)?.name().to_owned();
+    // A receipt the correlator does not know goes on at once: the MT pipeline keeps it for
+    // a late submit_sm_resp itself, and one that is nobody's is stored by the MO pipeline
+    // without holding the SMSC's deliver_sm for the pool's default 5 s.
+    p.receipt_wait_ms = 0;
+    p.retry = c.retry.clone();
+    p.rebind = c.rebind.clone();
+    Ok(p)
+}
+
+/// Checks a carrier's settings as the bind pool does, naming the carrier and the field. A
+/// receiver-only carrier is checked as if it sent (the pool refuses a carrier without a
+/// sending bind; that one binds outside the pool, with the same settings).
+pub fn check(name: &str, c: &CarrierConfig) -> Result<(), ConfigError> {
+    let mut p = pool_carrier(name, c)?;
+    if !pooled(c) {
+        p.binds = BindMix {
+            transceivers: 1,
+            ..BindMix::default()
+        };
+    }
+    p.validate()
+        .map_err(|e| ConfigError::Invalid(e.to_string()))
+}
+
+/// The ESME settings for a carrier's config (one bind of its `bind` type to its host), with
+/// the same bind fields, timers and TLS settings as [`pool_carrier`] gives the pool.
 pub fn esme_config(name: &str, c: &CarrierConfig) -> Result<EsmeConfig, ConfigError> {
-    let url = url(c);
-    let password = c.password(name)?;
-    let mut e = EsmeConfig::new(&url, &c.system_id, &password)
-        .map_err(|e| ConfigError::Invalid(format!("carrier {name}: {e}")))?;
-    e.password = Password::try_from(password.as_str())
-        .map_err(|e| ConfigError::Invalid(format!("carrier {name}: password: {e}")))?;
-    e.bind_kind = match c.bind {
+    let kind = match c.bind {
         BindType::Transceiver => BindKind::Transceiver,
         BindType::Transmitter => BindKind::Transmitter,
         BindType::Receiver => BindKind::Receiver,
     };
-    e.name = Some(name.to_owned());
-    if let Some(w) = c.window {
-        e.session.window = w;
-    }
-    Ok(e)
+    pool_carrier(name, c)?
+        .esme_config(0, kind, name)
+        .map_err(|e| ConfigError::Invalid(e.to_string()))
 }

@@ -4,6 +4,7 @@
 //! (`password_env`, `secret_env`).
 
 use smpp_codec::receipt::MessageIdForm;
+use smsc_client::pool::{RebindConfig, RetryConfig};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -154,6 +155,45 @@ pub struct CarrierConfig {
     /// response says `0000002A`, the receipt `42`) or `decimal-to-hex`.
     #[serde(default)]
     pub message_id_form: Option<String>,
+    /// `system_type` in the bind (at most 12 characters; default empty). Some SMSCs ask for
+    /// one (`VMA`, `SMPP`...).
+    #[serde(default)]
+    pub system_type: Option<String>,
+    /// `interface_version` in the bind: `3.4` (default) or `5.0`.
+    #[serde(default)]
+    pub interface_version: Option<String>,
+    /// Idle time before an `enquire_link`, milliseconds (default 30 000; 0 sends none).
+    #[serde(default)]
+    pub enquire_link_ms: Option<u64>,
+    /// How long a request waits for its response, milliseconds (default 30 000); a
+    /// `submit_sm` that times out is retried by `retry`.
+    #[serde(default)]
+    pub response_timeout_ms: Option<u64>,
+    /// How long connecting (TCP and TLS) may take, milliseconds (default 10 000).
+    #[serde(default)]
+    pub connect_timeout_ms: Option<u64>,
+    /// With `tls`: trust this CA certificate (PEM file) instead of the system roots.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    /// With `tls`: the name the SMSC's certificate must carry (default: `host`).
+    #[serde(default)]
+    pub tls_server_name: Option<String>,
+    /// How long a message part waits for a bind of the carrier to come (back) up before it
+    /// fails, milliseconds (default 30 000).
+    #[serde(default)]
+    pub unavailable_timeout_ms: Option<u64>,
+    /// How binds come back after a drop: `min_delay_ms` (500) and `max_delay_ms` (30 000) of
+    /// the backoff, `failover_after` failed binds (3) before the next address, and
+    /// `failback_after_ms` (60 000; 0 stays) before trying the first address again.
+    #[serde(default)]
+    pub rebind: RebindConfig,
+    /// When a `submit_sm` is tried again: `max_retries` (5) after temporary errors with
+    /// backoff from `backoff_min_ms` (200) to `backoff_max_ms` (10 000); after
+    /// `ESME_RTHROTTLED` / `ESME_RMSGQFUL` the carrier pauses `throttle_pause_ms` (500, doubled
+    /// up to `throttle_pause_max_ms`, 10 000), at most `max_throttle_retries` (100) per
+    /// message; SMPP 5.0 `congestion_state` from `congestion_threshold` (90) pauses too.
+    #[serde(default)]
+    pub retry: RetryConfig,
 }
 
 impl CarrierConfig {
@@ -458,6 +498,7 @@ impl Config {
                 }
             }
             c.password(name)?;
+            crate::carrier::check(name, c)?;
             if let Some(w) = c.window
                 && !(1..=10_000).contains(&w)
             {
@@ -815,6 +856,99 @@ handler = "coffee"
             );
             let e = Config::parse(&text).unwrap_err().to_string();
             assert!(e.contains(bad.split(' ').next().unwrap()), "{e}");
+        }
+    }
+
+    #[test]
+    fn bind_timer_tls_rebind_and_retry_settings_reach_the_pool_and_the_receiver_bind() {
+        let settings = "system_type = \"VMA\"\ninterface_version = \"5.0\"\n\
+                        enquire_link_ms = 5000\nresponse_timeout_ms = 7000\n\
+                        connect_timeout_ms = 2000\nunavailable_timeout_ms = 9000\n\
+                        tls_server_name = \"smsc.example\"\n\
+                        rebind = { min_delay_ms = 50, max_delay_ms = 2000, failover_after = 2, \
+                        failback_after_ms = 0 }\n\
+                        retry = { max_retries = 1, throttle_pause_ms = 100 }";
+        let with = |extra: &str| {
+            SAMPLE.replace(
+                "password = \"secret\"",
+                &format!("password = \"secret\"\n{extra}"),
+            )
+        };
+        let c = Config::parse(&with(settings)).unwrap();
+        let pool = crate::carrier::pool_config(&c).unwrap().unwrap();
+        let p = &pool.carriers[0];
+        assert_eq!(p.system_type, "VMA");
+        assert_eq!(p.interface_version, "5.0");
+        assert_eq!(
+            (
+                p.enquire_link_ms,
+                p.response_timeout_ms,
+                p.connect_timeout_ms,
+                p.unavailable_timeout_ms
+            ),
+            (5000, 7000, 2000, 9000)
+        );
+        assert_eq!(p.tls_server_name.as_deref(), Some("smsc.example"));
+        assert_eq!(
+            p.rebind,
+            smsc_client::pool::RebindConfig {
+                min_delay_ms: 50,
+                max_delay_ms: 2000,
+                failover_after: 2,
+                failback_after_ms: 0
+            }
+        );
+        // Keys left out of `retry` keep their defaults.
+        assert_eq!((p.retry.max_retries, p.retry.throttle_pause_ms), (1, 100));
+        assert_eq!(
+            p.retry.backoff_max_ms,
+            RetryConfig::default().backoff_max_ms
+        );
+        // What each bind of the pool is made with.
+        let e = p
+            .esme_config(0, smsc_client::session::BindKind::Transceiver, "sim")
+            .unwrap();
+        assert_eq!((e.system_type.as_str(), e.interface_version), ("VMA", 0x50));
+        assert_eq!(
+            e.session.enquire_link_interval,
+            Some(Duration::from_secs(5))
+        );
+        assert_eq!(e.session.response_timeout, Duration::from_secs(7));
+        assert_eq!(e.connect_timeout, Duration::from_secs(2));
+        // Unset: the defaults (no enquire_link interval change, 30 s to bind back up).
+        let c = Config::parse(SAMPLE).unwrap();
+        let p = crate::carrier::pool_carrier("sim", &c.carriers["sim"]).unwrap();
+        assert_eq!(
+            (p.enquire_link_ms, p.unavailable_timeout_ms),
+            (30_000, crate::carrier::UNAVAILABLE_TIMEOUT_MS)
+        );
+        assert_eq!(p.rebind, smsc_client::pool::RebindConfig::default());
+        // A receiver-only carrier's one bind gets the same settings.
+        let c = Config::parse(&with(&format!("{settings}\nbind = \"receiver\""))).unwrap();
+        let e = crate::carrier::esme_config("sim", &c.carriers["sim"]).unwrap();
+        assert_eq!(e.bind_kind, smsc_client::session::BindKind::Receiver);
+        assert_eq!((e.system_type.as_str(), e.interface_version), ("VMA", 0x50));
+        assert_eq!(
+            e.session.enquire_link_interval,
+            Some(Duration::from_secs(5))
+        );
+        // Bad values are refused, naming the field, for a receiver too.
+        for (bad, field) in [
+            ("system_type = \"THIRTEENCHARS\"", "system_type"),
+            ("interface_version = \"4.0\"", "interface_version"),
+            ("response_timeout_ms = 0", "response_timeout_ms"),
+            ("rebind = { min_delay_ms = 0 }", "rebind"),
+            ("rebind = { failover_after = 0 }", "rebind"),
+            ("retry = { congestion_threshold = 101 }", "retry"),
+            ("retry = { bogus = 1 }", "bogus"),
+            ("ca_file = \"/nonexistent/ca.pem\"\ntls = true", "ca_file"),
+        ] {
+            for bind in ["", "\nbind = \"receiver\""] {
+                let e = Config::parse(&with(&format!("{bad}{bind}")))
+                    .unwrap_err()
+                    .to_string();
+                assert!(e.contains(field), "{bad}{bind}: {e}");
+            }
         }
     }
 
