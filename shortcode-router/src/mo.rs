@@ -190,6 +190,19 @@ fn webhook_record(mo_id: &str, handler: &str, kind: &str, payload: String) -> We
     }
 }
 
+/// Hands a routed MO to `handler`: its state becomes `webhook`, and the one `message.received`
+/// webhook that carries it is returned for storing with it.
+fn to_handler(mo: &mut MoRecord, handler: &str) -> Vec<WebhookRecord> {
+    mo.state = MoState::Webhook;
+    let payload = webhook::message_payload(mo);
+    vec![webhook_record(
+        &mo.id,
+        handler,
+        webhook::MESSAGE_RECEIVED,
+        payload,
+    )]
+}
+
 impl Pipeline {
     /// A pipeline over these parts (see [`crate::service::Service`], which wires them).
     pub fn new(
@@ -647,14 +660,7 @@ impl Pipeline {
                     });
                 }
             }
-            mo.state = MoState::Webhook;
-            let payload = webhook::message_payload(&mo);
-            let webhooks = vec![webhook_record(
-                &mo.id,
-                &route.handler,
-                webhook::MESSAGE_RECEIVED,
-                payload,
-            )];
+            let webhooks = to_handler(&mut mo, &route.handler);
             // A keyword moves the subscriber to the keyword's program.
             let conversation = Some(conversation::open(
                 program,
@@ -694,14 +700,7 @@ impl Pipeline {
             mo.route = c.route.clone();
             mo.program = Some(c.program.clone());
             mo.handler = Some(c.handler.clone());
-            mo.state = MoState::Webhook;
-            let payload = webhook::message_payload(&mo);
-            let webhooks = vec![webhook_record(
-                &mo.id,
-                &c.handler,
-                webhook::MESSAGE_RECEIVED,
-                payload,
-            )];
+            let webhooks = to_handler(&mut mo, &c.handler);
             return Ok(MoWrite {
                 mo: Some(mo),
                 webhooks,
@@ -714,14 +713,7 @@ impl Pipeline {
             mo.route = Some(r.name.clone());
             mo.program = Some(r.program.clone());
             mo.handler = Some(r.handler.clone());
-            mo.state = MoState::Webhook;
-            let payload = webhook::message_payload(&mo);
-            let webhooks = vec![webhook_record(
-                &mo.id,
-                &r.handler,
-                webhook::MESSAGE_RECEIVED,
-                payload,
-            )];
+            let webhooks = to_handler(&mut mo, &r.handler);
             return Ok(MoWrite {
                 mo: Some(mo),
                 webhooks,
