@@ -7,6 +7,7 @@
 //! MO source and carrier settings), [`mt`] (the MO pipeline's MTs, handed to the one MT
 //! pipeline in [`delivery`], which owns the message history and the consent gate),
 //! [`mo`] (the MO pipeline: store, acknowledge, route), [`webhook`] and [`signing`] (handlers),
+//! [`http_out`] (the HTTP client of webhooks and callbacks),
 //! [`store`] (trait and SQLite), [`service`] (wiring).
 
 pub mod api;
@@ -17,6 +18,7 @@ pub mod config;
 pub mod conversation;
 pub mod delivery;
 pub mod demo;
+pub mod http_out;
 pub mod mo;
 pub mod mt;
 pub mod routing;

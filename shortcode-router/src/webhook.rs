@@ -6,7 +6,8 @@
 //! `text/plain`, TwiML `<Message>`) goes back to the subscriber through [`Outbound`].
 //!
 //! Jobs live in the store: the in-memory queue is a fast path. A full queue, a retry and a
-//! restart all go through the worker's periodic sweep of due webhooks.
+//! restart all go through the worker's periodic sweep of due webhooks. Requests go out through
+//! [`crate::http_out`] (kept-alive HTTP/1.1; a redirect is a failed attempt, not followed).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,12 +15,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue};
+use http::header::{CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
+use http_body_util::Full;
 use serde_json::{Value, json};
 use tokio::sync::{OwnedSemaphorePermit, RwLock, Semaphore, mpsc, oneshot};
 use tokio::task::{JoinHandle, JoinSet};
 
 use crate::config::{Config, ConfigError, Profile, WebhookDefaults};
+use crate::http_out;
 use crate::mt::{MtError, MtRequest, Outbound};
 use crate::now_ms;
 use crate::signing;
@@ -213,6 +216,9 @@ enum Signer {
     Twilio(String),
 }
 
+/// Most of a handler's answer read (a reply is one SMS conversation's text, or TwiML).
+const MAX_REPLY: usize = 1024 * 1024;
+
 static WEBHOOK_ID: HeaderName = HeaderName::from_static("webhook-id");
 static WEBHOOK_TIMESTAMP: HeaderName = HeaderName::from_static("webhook-timestamp");
 static WEBHOOK_SIGNATURE: HeaderName = HeaderName::from_static("webhook-signature");
@@ -221,9 +227,11 @@ struct Worker {
     name: String,
     url: String,
     /// `url`, parsed once.
-    target: reqwest::Url,
+    target: http::Uri,
     signer: Signer,
-    client: reqwest::Client,
+    client: http_out::Client,
+    /// The whole request's timeout (connecting, sending, the answer to its end).
+    timeout: Duration,
     defaults: WebhookDefaults,
     store: Arc<dyn Store>,
     outbound: Arc<Outbound>,
@@ -311,9 +319,11 @@ impl Worker {
         }
     }
 
-    /// One request carrying `payload` (`w`'s, moved out of it: the body shares it).
-    async fn call(&self, w: &WebhookRecord, payload: &Bytes) -> Result<Answer, reqwest::Error> {
-        let req = self.client.post(self.target.clone());
+    /// One request carrying `payload` (`w`'s, moved out of it: the body shares it), within
+    /// the handler's timeout; the error says what failed.
+    async fn call(&self, w: &WebhookRecord, payload: &Bytes) -> Result<Answer, String> {
+        let req = http::Request::post(self.target.clone())
+            .header(USER_AGENT, HeaderValue::from_static(http_out::USER_AGENT));
         let req = match &self.signer {
             Signer::Standard(signer) => {
                 let ts = now_ms() / 1000;
@@ -322,25 +332,37 @@ impl Worker {
                     .header(WEBHOOK_ID.clone(), w.id.as_str())
                     .header(WEBHOOK_TIMESTAMP.clone(), HeaderValue::from(ts))
                     .header(WEBHOOK_SIGNATURE.clone(), sig)
-                    .body(payload.clone())
+                    .body(Full::new(payload.clone()))
             }
             Signer::Twilio(token) => {
                 let params = twilio_params(&String::from_utf8_lossy(payload));
                 let sig = signing::twilio_signature(token, &self.url, &params);
-                req.header("x-twilio-signature", sig)
-                    .header("i-twilio-idempotency-token", &w.id)
-                    .form(&params)
+                let form = form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(&params)
+                    .finish();
+                req.header(
+                    CONTENT_TYPE,
+                    HeaderValue::from_static("application/x-www-form-urlencoded"),
+                )
+                .header("x-twilio-signature", sig)
+                .header("i-twilio-idempotency-token", &w.id)
+                .body(Full::new(Bytes::from(form)))
             }
         };
-        let resp = req.send().await?;
-        let status = resp.status().as_u16();
-        let ct = resp
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let body = resp.text().await?;
-        Ok((status, ct, body))
+        let req = req.map_err(|e| format!("cannot build the request: {e}"))?;
+        let a = http_out::exchange(&self.client, req, self.timeout, MAX_REPLY).await?;
+        let body = match a.body {
+            Some(body) => String::from_utf8_lossy(&body).into_owned(),
+            // An acceptance whose reply was lost is tried again; a refusal is one anyway.
+            None if a.status.is_success() => {
+                return Err(format!(
+                    "HTTP {}: the answer broke off or was over {MAX_REPLY} bytes",
+                    a.status.as_u16()
+                ));
+            }
+            None => String::new(),
+        };
+        Ok((a.status.as_u16(), a.content_type, body))
     }
 
     /// One attempt. `permit` (a request slot towards the handler) is given back once the
@@ -384,11 +406,7 @@ impl Worker {
                 "HTTP {s}: {}",
                 body.chars().take(200).collect::<String>()
             )),
-            Err(e) => failed(if e.is_timeout() {
-                format!("timed out: {e}")
-            } else {
-                format!("request failed: {e}")
-            }),
+            Err(e) => failed(format!("request failed: {e}")),
         };
         match &outcome {
             AttemptOutcome::Dead => tracing::warn!(
@@ -517,7 +535,7 @@ pub enum DispatchError {
     Config(#[from] ConfigError),
     /// The HTTP client.
     #[error("cannot build the HTTP client for handler {0}: {1}")]
-    Client(String, reqwest::Error),
+    Client(String, String),
     /// The store.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
@@ -545,24 +563,21 @@ impl Dispatcher {
                 )),
                 Profile::Twilio => Signer::Twilio(secret),
             };
-            let client = reqwest::Client::builder()
-                .connect_timeout(Duration::from_millis(
-                    h.connect_timeout_ms.unwrap_or(d.connect_timeout_ms),
-                ))
-                .timeout(Duration::from_millis(h.timeout_ms.unwrap_or(d.timeout_ms)))
-                .pool_max_idle_per_host(d.concurrency)
-                .user_agent(concat!("shortcode-router/", env!("CARGO_PKG_VERSION")))
-                .build()
-                .map_err(|e| DispatchError::Client(name.clone(), e))?;
+            let client = http_out::client(
+                Duration::from_millis(h.connect_timeout_ms.unwrap_or(d.connect_timeout_ms)),
+                d.concurrency,
+            )
+            .map_err(|e| DispatchError::Client(name.clone(), e))?;
             let (tx, rx) = mpsc::channel(d.queue);
             let worker = Arc::new(Worker {
                 name: name.clone(),
                 url: h.url.clone(),
-                target: reqwest::Url::parse(&h.url).map_err(|e| {
+                target: http_out::target(&h.url).map_err(|e| {
                     ConfigError::Invalid(format!("handler {name}: url {:?}: {e}", h.url))
                 })?,
                 signer,
                 client,
+                timeout: Duration::from_millis(h.timeout_ms.unwrap_or(d.timeout_ms).max(1)),
                 defaults: d.clone(),
                 store: store.clone(),
                 outbound: outbound.clone(),

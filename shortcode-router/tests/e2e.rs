@@ -292,6 +292,38 @@ async fn stop_races_mts_in_flight() {
         .unwrap();
 }
 
+/// A 3xx answer is a failed attempt: the webhook is not sent on to the `Location` (a `POST`
+/// replayed as a `GET` would arrive without its body), it is retried where it was going.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirecting_handler_is_retried_not_followed() {
+    let t = async {
+        let dir = tempfile::tempdir().unwrap();
+        let sim = start_sim(SimConfig::default()).await;
+        let (haddr, h) = start_handler().await;
+        h.set_mode(Mode::Redirect);
+        let db = dir.path().join("r.db");
+        let router = start_router(&config_text(sim.local_addr(), haddr, &db, "")).await;
+        inject(&sim, "JOIN now", SUB).await;
+        eventually(10, "the redirect answered twice", || {
+            h.redirects.load(std::sync::atomic::Ordering::SeqCst) >= 2
+        })
+        .await;
+        assert_eq!(h.moved.load(std::sync::atomic::Ordering::SeqCst), 0);
+        assert!(h.accepted().is_empty());
+        let st = router.store().stats().await.unwrap();
+        assert_eq!((st.webhooks_pending, st.webhooks_delivered), (1, 0));
+        h.set_mode(Mode::Up);
+        eventually(10, "delivered once back up", || h.accepted().len() == 1).await;
+        let ua = h.user_agent.lock().unwrap().clone().unwrap_or_default();
+        assert!(ua.starts_with("shortcode-router/"), "user agent {ua:?}");
+        assert_eq!(h.moved.load(std::sync::atomic::Ordering::SeqCst), 0);
+        sim.shutdown().await;
+    };
+    tokio::time::timeout(Duration::from_secs(60), t)
+        .await
+        .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn handler_down_then_up_gets_every_mo_once() {
     let t = async {

@@ -10,64 +10,18 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
-use hyper_util::client::legacy::connect::HttpConnector;
+use http_body_util::Full;
 use serde::Serialize;
 use tokio::sync::Semaphore;
 
 use crate::delivery::status::MessageStatus;
+use crate::http_out::{self, target};
 use crate::signing::standard_signature;
 
 /// Most callbacks in flight (each with its retries).
 const MAX_IN_FLIGHT: u32 = 1024;
 /// Most of an answer's body read (to the end, so that its connection can be used again).
 const MAX_ANSWER: usize = 64 * 1024;
-
-/// The HTTP client of the callbacks.
-type HttpClient =
-    hyper_util::client::legacy::Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
-
-/// A pooled HTTP/1.1 client for `http` and `https` URLs: connections time out after 5 s, with
-/// `TCP_NODELAY`.
-fn http_client() -> Result<HttpClient, rustls::Error> {
-    let mut http = HttpConnector::new();
-    http.set_connect_timeout(Some(Duration::from_secs(5)));
-    http.set_nodelay(true);
-    http.enforce_http(false);
-    let https = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_provider_and_webpki_roots(Arc::new(rustls::crypto::ring::default_provider()))?
-        .https_or_http()
-        .enable_http1()
-        .wrap_connector(http);
-    Ok(
-        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-            .build(https),
-    )
-}
-
-/// `url` as a request target: as it is when it is one, else as `reqwest::Url` writes it
-/// (percent-encoded), which is how it was checked when the message was accepted.
-fn target(url: &str) -> Result<http::Uri, String> {
-    url.parse::<http::Uri>().or_else(|_| {
-        reqwest::Url::parse(url)
-            .map_err(|e| format!("bad URL: {e}"))?
-            .as_str()
-            .parse::<http::Uri>()
-            .map_err(|e| format!("bad URL: {e}"))
-    })
-}
-
-/// An error with its causes, `a: b: c`.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cause = c.source();
-    }
-    s
-}
 
 /// How callbacks are retried.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
@@ -136,7 +90,7 @@ pub struct Callback {
 /// Sends callbacks in the background.
 #[derive(Clone, Debug)]
 pub struct Callbacks {
-    client: HttpClient,
+    client: http_out::Client,
     settings: CallbackSettings,
     slots: Arc<Semaphore>,
 }
@@ -145,7 +99,8 @@ impl Callbacks {
     /// A sender with `settings`. Fails only when TLS cannot be set up.
     pub fn new(settings: CallbackSettings) -> Result<Self, String> {
         Ok(Callbacks {
-            client: http_client().map_err(|e| format!("TLS for status callbacks: {e}"))?,
+            client: http_out::client(Duration::from_secs(5), usize::MAX)
+                .map_err(|e| format!("status callbacks: {e}"))?,
             settings,
             slots: Arc::new(Semaphore::new(MAX_IN_FLIGHT as usize)),
         })
@@ -208,16 +163,10 @@ impl Callbacks {
     /// One request, answer read to the end, within the configured timeout: the status.
     async fn exchange(&self, req: http::Request<Full<Bytes>>) -> Result<http::StatusCode, String> {
         let timeout = Duration::from_millis(self.settings.timeout_ms.max(1));
-        let work = async {
-            let answer = self.client.request(req).await.map_err(|e| chain(&e))?;
-            let status = answer.status();
-            // A longer or broken body only costs the connection.
-            let _ = Limited::new(answer.into_body(), MAX_ANSWER).collect().await;
-            Ok(status)
-        };
-        tokio::time::timeout(timeout, work)
+        // A longer or broken body only costs the connection.
+        http_out::exchange(&self.client, req, timeout, MAX_ANSWER)
             .await
-            .map_err(|_| format!("no answer within {} ms", timeout.as_millis()))?
+            .map(|a| a.status)
     }
 
     async fn deliver(&self, cb: Callback) {

@@ -34,6 +34,8 @@ pub enum Mode {
     Down = 1,
     /// 410 Gone.
     Gone = 2,
+    /// 307 to `/moved`, which would accept the webhook (a sender must not follow it).
+    Redirect = 3,
 }
 
 /// One webhook the handler accepted (2xx).
@@ -48,6 +50,11 @@ pub struct HandlerState {
     pub mode: AtomicU8,
     pub accepted: Mutex<Vec<Received>>,
     pub refused: AtomicU64,
+    /// Answers of `Mode::Redirect`, and requests that followed one to `/moved`.
+    pub redirects: AtomicU64,
+    pub moved: AtomicU64,
+    /// The `User-Agent` of the last webhook.
+    pub user_agent: Mutex<Option<String>>,
     pub bad_signatures: AtomicU64,
     /// Reply texts by the first word of the MO (upper case).
     pub replies: Mutex<HashMap<String, String>>,
@@ -71,12 +78,24 @@ impl HandlerState {
 }
 
 async fn hook(State(st): State<Arc<HandlerState>>, headers: HeaderMap, body: Bytes) -> Response {
+    *st.user_agent.lock().unwrap() = headers
+        .get("user-agent")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     match st.mode.load(Ordering::SeqCst) {
         1 => {
             st.refused.fetch_add(1, Ordering::SeqCst);
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
         2 => return StatusCode::GONE.into_response(),
+        3 => {
+            st.redirects.fetch_add(1, Ordering::SeqCst);
+            return (
+                StatusCode::TEMPORARY_REDIRECT,
+                [(axum::http::header::LOCATION, "/moved")],
+            )
+                .into_response();
+        }
         _ => {}
     }
     let wh = standardwebhooks::Webhook::new(SECRET).unwrap();
@@ -114,6 +133,13 @@ pub async fn start_handler() -> (SocketAddr, Arc<HandlerState>) {
     let st = Arc::new(HandlerState::default());
     let app = axum::Router::new()
         .route("/sms", axum::routing::post(hook))
+        .route(
+            "/moved",
+            axum::routing::post(|State(st): State<Arc<HandlerState>>| async move {
+                st.moved.fetch_add(1, Ordering::SeqCst);
+                StatusCode::NO_CONTENT
+            }),
+        )
         .with_state(st.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
