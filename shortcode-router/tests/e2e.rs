@@ -38,26 +38,18 @@ handler = "app"
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mo_to_signed_webhook_reply_conversation_help_and_long_mo() {
-    let t = async {
-        let dir = tempfile::tempdir().unwrap();
-        let sim = start_sim(SimConfig::default()).await;
-        let (haddr, h) = start_handler().await;
-        h.reply_to(
+    within(60, async {
+        let s = Setup::new(SimConfig::default()).await;
+        s.h.reply_to(
             "JOIN",
             "Welcome to Coffee Club! Reply with your favourite drink.",
         );
-        let router = start_router(&config_text(
-            sim.local_addr(),
-            haddr,
-            &dir.path().join("r.db"),
-            "",
-        ))
-        .await;
+        let router = s.router("").await;
 
         // Keyword (folded) -> signed webhook -> reply as an MT.
-        inject(&sim, " join! ", SUB).await;
-        eventually(10, "JOIN webhook", || h.accepted().len() == 1).await;
-        let w = &h.accepted()[0];
+        inject(&s.sim, " join! ", SUB).await;
+        eventually(10, "JOIN webhook", || s.h.accepted().len() == 1).await;
+        let w = &s.h.accepted()[0];
         assert!(w.id.starts_with("msg_"), "{}", w.id);
         assert_eq!(w.payload["type"], "message.received");
         assert_eq!(w.payload["from"], SUB);
@@ -68,33 +60,33 @@ async fn mo_to_signed_webhook_reply_conversation_help_and_long_mo() {
         assert_eq!(w.payload["match"]["rule"], "keyword");
         assert_eq!(w.payload["match"]["value"], "JOIN");
         eventually(10, "reply MT", || {
-            mts_to(&sim, SUB)
+            mts_to(&s.sim, SUB)
                 .iter()
                 .any(|s| s.text.starts_with("Welcome to Coffee Club") && s.source == CODE)
         })
         .await;
 
         // A plain message now goes to the open conversation.
-        inject(&sim, "a flat white please", SUB).await;
-        eventually(10, "conversation webhook", || h.accepted().len() == 2).await;
-        let w = &h.accepted()[1];
+        inject(&s.sim, "a flat white please", SUB).await;
+        eventually(10, "conversation webhook", || s.h.accepted().len() == 2).await;
+        let w = &s.h.accepted()[1];
         assert_eq!(w.payload["match"]["rule"], "conversation");
         assert_eq!(w.payload["program"], "coffee");
 
         // A subscriber without a conversation and no catch-all: the no-route reply.
-        inject(&sim, "hello?", "447700900077").await;
+        inject(&s.sim, "hello?", "447700900077").await;
         eventually(10, "no-route reply", || {
-            mts_to(&sim, "447700900077")
+            mts_to(&s.sim, "447700900077")
                 .iter()
                 .any(|s| s.text.starts_with("Sorry, we did not get that"))
         })
         .await;
-        assert_eq!(h.accepted().len(), 2, "no webhook for an unrouted MO");
+        assert_eq!(s.h.accepted().len(), 2, "no webhook for an unrouted MO");
 
         // HELP is answered by the router: name, contact, rates, how to stop.
-        inject(&sim, "help", SUB).await;
+        inject(&s.sim, "help", SUB).await;
         eventually(10, "HELP answer", || {
-            mts_to(&sim, SUB).iter().any(|s| {
+            mts_to(&s.sim, SUB).iter().any(|s| {
                 s.text.contains("Coffee Club")
                     && s.text.contains("help@coffee.example")
                     && s.text.contains("Msg&data rates may apply")
@@ -106,56 +98,46 @@ async fn mo_to_signed_webhook_reply_conversation_help_and_long_mo() {
         // A long MO arrives in UDH parts and is routed whole.
         let long = format!("JOIN {}", "and a very long message about coffee ".repeat(8));
         assert!(long.len() > 160);
-        inject(&sim, &long, "447700900002").await;
-        eventually(10, "long MO webhook", || h.accepted().len() == 3).await;
-        let w = &h.accepted()[2];
+        inject(&s.sim, &long, "447700900002").await;
+        eventually(10, "long MO webhook", || s.h.accepted().len() == 3).await;
+        let w = &s.h.accepted()[2];
         assert_eq!(w.payload["text"], long.as_str());
         assert!(w.payload["segments"].as_u64().unwrap() >= 2);
         let stats = router.store().stats().await.unwrap();
         assert_eq!(stats.parts, 0, "parts are removed once the MO is whole");
         assert_eq!(
-            h.bad_signatures.load(std::sync::atomic::Ordering::SeqCst),
+            s.h.bad_signatures.load(std::sync::atomic::Ordering::SeqCst),
             0
         );
         router.shutdown().await;
-        sim.shutdown().await;
-    };
-    tokio::time::timeout(Duration::from_secs(60), t)
-        .await
-        .unwrap();
+        s.sim.shutdown().await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stop_blocks_the_next_mt_and_start_lifts_it() {
-    let t = async {
-        let dir = tempfile::tempdir().unwrap();
-        let sim = start_sim(SimConfig::default()).await;
-        let (haddr, h) = start_handler().await;
-        let router = start_router(&config_text(
-            sim.local_addr(),
-            haddr,
-            &dir.path().join("r.db"),
-            CATCH_ALL,
-        ))
-        .await;
+    within(60, async {
+        let s = Setup::new(SimConfig::default()).await;
+        let router = s.router(CATCH_ALL).await;
         router.send(mt("Deal: 2 for 1 today")).await.unwrap();
 
-        inject(&sim, "Stop", SUB).await;
+        inject(&s.sim, "Stop", SUB).await;
         // Exactly one confirmation, naming the program.
         eventually(10, "STOP confirmation", || {
-            mts_to(&sim, SUB)
+            mts_to(&s.sim, SUB)
                 .iter()
                 .any(|s| s.text.contains("unsubscribed"))
         })
         .await;
         // The handler hears of it.
         eventually(10, "opt-out event", || {
-            h.accepted()
+            s.h.accepted()
                 .iter()
                 .any(|r| r.payload["type"] == "subscriber.opted_out")
         })
         .await;
-        let before = mts_to(&sim, SUB);
+        let before = mts_to(&s.sim, SUB);
         let confirmations: Vec<_> = before
             .iter()
             .filter(|s| s.text.contains("unsubscribed"))
@@ -170,56 +152,46 @@ async fn stop_blocks_the_next_mt_and_start_lifts_it() {
         assert_eq!(err.code(), "recipient_opted_out");
         // Nothing else reaches the simulator for this subscriber.
         tokio::time::sleep(Duration::from_millis(200)).await;
-        assert_eq!(mts_to(&sim, SUB).len(), before.len());
+        assert_eq!(mts_to(&s.sim, SUB).len(), before.len());
 
         // STOPALL from someone else: all programs, one confirmation naming them.
-        inject(&sim, "STOPALL", "447700900005").await;
+        inject(&s.sim, "STOPALL", "447700900005").await;
         eventually(10, "STOPALL confirmation", || {
-            mts_to(&sim, "447700900005")
+            mts_to(&s.sim, "447700900005")
                 .iter()
                 .any(|s| s.text.contains("all programs") && s.text.contains("Coffee Club"))
         })
         .await;
 
         // START re-subscribes, with a confirmation; MTs pass again.
-        inject(&sim, "START", SUB).await;
+        inject(&s.sim, "START", SUB).await;
         eventually(10, "START confirmation", || {
-            mts_to(&sim, SUB)
+            mts_to(&s.sim, SUB)
                 .iter()
                 .any(|s| s.text.contains("subscribed again"))
         })
         .await;
         router.send(mt("Welcome back")).await.unwrap();
         eventually(10, "MT after START", || {
-            mts_to(&sim, SUB).iter().any(|s| s.text == "Welcome back")
+            mts_to(&s.sim, SUB).iter().any(|s| s.text == "Welcome back")
         })
         .await;
         router.shutdown().await;
-        sim.shutdown().await;
-    };
-    tokio::time::timeout(Duration::from_secs(60), t)
-        .await
-        .unwrap();
+        s.sim.shutdown().await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stop_races_mts_in_flight() {
-    let t = async {
-        let dir = tempfile::tempdir().unwrap();
+    within(60, async {
         // Slow answers keep MTs in flight while the STOP arrives.
-        let sim = start_sim(SimConfig::default().faults(Faults {
+        let s = Setup::new(SimConfig::default().faults(Faults {
             response_delay: Some(Duration::from_millis(15)),
             ..Faults::default()
         }))
         .await;
-        let (haddr, _h) = start_handler().await;
-        let router = start_router(&config_text(
-            sim.local_addr(),
-            haddr,
-            &dir.path().join("r.db"),
-            "",
-        ))
-        .await;
+        let router = s.router("").await;
         let router = std::sync::Arc::new(router);
         let mut senders = Vec::new();
         for i in 0..40 {
@@ -230,7 +202,7 @@ async fn stop_races_mts_in_flight() {
             }));
         }
         tokio::time::sleep(Duration::from_millis(150)).await;
-        inject(&sim, "STOP", SUB).await;
+        inject(&s.sim, "STOP", SUB).await;
         // An MT is refused either at once (the STOP was recorded before it was accepted) or
         // under the consent gate just before submission (recorded `rejected` in the history).
         let mut accepted = Vec::new();
@@ -259,12 +231,12 @@ async fn stop_races_mts_in_flight() {
             }
         }
         eventually(10, "STOP confirmation", || {
-            mts_to(&sim, SUB)
+            mts_to(&s.sim, SUB)
                 .iter()
                 .any(|s| s.text.contains("unsubscribed"))
         })
         .await;
-        let got = mts_to(&sim, SUB);
+        let got = mts_to(&s.sim, SUB);
         let pos = got
             .iter()
             .position(|s| s.text.contains("unsubscribed"))
@@ -285,77 +257,62 @@ async fn stop_races_mts_in_flight() {
             router.send(mt("after")).await,
             Err(MtError::OptedOut { .. })
         ));
-        sim.shutdown().await;
-    };
-    tokio::time::timeout(Duration::from_secs(60), t)
-        .await
-        .unwrap();
+        s.sim.shutdown().await;
+    })
+    .await;
 }
 
 /// A 3xx answer is a failed attempt: the webhook is not sent on to the `Location` (a `POST`
 /// replayed as a `GET` would arrive without its body), it is retried where it was going.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redirecting_handler_is_retried_not_followed() {
-    let t = async {
-        let dir = tempfile::tempdir().unwrap();
-        let sim = start_sim(SimConfig::default()).await;
-        let (haddr, h) = start_handler().await;
-        h.set_mode(Mode::Redirect);
-        let db = dir.path().join("r.db");
-        let router = start_router(&config_text(sim.local_addr(), haddr, &db, "")).await;
-        inject(&sim, "JOIN now", SUB).await;
+    within(60, async {
+        let s = Setup::new(SimConfig::default()).await;
+        s.h.set_mode(Mode::Redirect);
+        let router = s.router("").await;
+        inject(&s.sim, "JOIN now", SUB).await;
         eventually(10, "the redirect answered twice", || {
-            h.redirects.load(std::sync::atomic::Ordering::SeqCst) >= 2
+            s.h.redirects.load(std::sync::atomic::Ordering::SeqCst) >= 2
         })
         .await;
-        assert_eq!(h.moved.load(std::sync::atomic::Ordering::SeqCst), 0);
-        assert!(h.accepted().is_empty());
+        assert_eq!(s.h.moved.load(std::sync::atomic::Ordering::SeqCst), 0);
+        assert!(s.h.accepted().is_empty());
         let st = router.store().stats().await.unwrap();
         assert_eq!((st.webhooks_pending, st.webhooks_delivered), (1, 0));
-        h.set_mode(Mode::Up);
-        eventually(10, "delivered once back up", || h.accepted().len() == 1).await;
-        let ua = h.user_agent.lock().unwrap().clone().unwrap_or_default();
+        s.h.set_mode(Mode::Up);
+        eventually(10, "delivered once back up", || s.h.accepted().len() == 1).await;
+        let ua = s.h.user_agent.lock().unwrap().clone().unwrap_or_default();
         assert!(ua.starts_with("shortcode-router/"), "user agent {ua:?}");
-        assert_eq!(h.moved.load(std::sync::atomic::Ordering::SeqCst), 0);
-        sim.shutdown().await;
-    };
-    tokio::time::timeout(Duration::from_secs(60), t)
-        .await
-        .unwrap();
+        assert_eq!(s.h.moved.load(std::sync::atomic::Ordering::SeqCst), 0);
+        s.sim.shutdown().await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn handler_down_then_up_gets_every_mo_once() {
-    let t = async {
-        let dir = tempfile::tempdir().unwrap();
-        let sim = start_sim(SimConfig::default()).await;
-        let (haddr, h) = start_handler().await;
-        h.set_mode(Mode::Down);
-        let router = start_router(&config_text(
-            sim.local_addr(),
-            haddr,
-            &dir.path().join("r.db"),
-            "",
-        ))
-        .await;
+    within(60, async {
+        let s = Setup::new(SimConfig::default()).await;
+        s.h.set_mode(Mode::Down);
+        let router = s.router("").await;
         let n = 30;
         for i in 0..n {
-            inject(&sim, &format!("JOIN {i}"), &format!("4477009{i:05}")).await;
+            inject(&s.sim, &format!("JOIN {i}"), &format!("4477009{i:05}")).await;
         }
         // The MOs were acknowledged (stored) while the handler is down.
         assert_eq!(router.store().stats().await.unwrap().mos, n);
         eventually(10, "retries while down", || {
-            h.refused.load(std::sync::atomic::Ordering::SeqCst) >= 2 * n
+            s.h.refused.load(std::sync::atomic::Ordering::SeqCst) >= 2 * n
         })
         .await;
-        assert!(h.accepted().is_empty());
-        h.set_mode(Mode::Up);
+        assert!(s.h.accepted().is_empty());
+        s.h.set_mode(Mode::Up);
         eventually(20, "every MO delivered", || {
-            h.accepted().len() >= n as usize
+            s.h.accepted().len() >= n as usize
         })
         .await;
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let got = h.accepted();
+        let got = s.h.accepted();
         let mut ids: Vec<&str> = got.iter().map(|r| r.id.as_str()).collect();
         ids.sort_unstable();
         ids.dedup();
@@ -373,24 +330,19 @@ async fn handler_down_then_up_gets_every_mo_once() {
         assert_eq!(st.webhooks_delivered, n);
         assert_eq!(st.webhooks_pending, 0);
         assert!(st.attempts > 2 * n, "attempts recorded: {}", st.attempts);
-        sim.shutdown().await;
-    };
-    tokio::time::timeout(Duration::from_secs(60), t)
-        .await
-        .unwrap();
+        s.sim.shutdown().await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gone_disables_the_handler_loudly_and_durably() {
-    let t = async {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("r.db");
-        let sim = start_sim(SimConfig::default()).await;
-        let (haddr, h) = start_handler().await;
-        h.set_mode(Mode::Gone);
-        let text = config_text(sim.local_addr(), haddr, &db, "");
+    within(60, async {
+        let s = Setup::new(SimConfig::default()).await;
+        s.h.set_mode(Mode::Gone);
+        let text = s.config("");
         let router = start_router(&text).await;
-        inject(&sim, "JOIN", SUB).await;
+        inject(&s.sim, "JOIN", SUB).await;
         eventually(10, "handler disabled", || router.handler_disabled("app")).await;
         // The webhook is kept (pending), not lost; the state survives a restart.
         let st = router.store().stats().await.unwrap();
@@ -401,19 +353,15 @@ async fn gone_disables_the_handler_loudly_and_durably() {
         let disabled = router.store().disabled_handlers().await.unwrap();
         assert_eq!(disabled.len(), 1);
         assert!(disabled[0].1.contains("410"), "{:?}", disabled);
-        sim.shutdown().await;
-    };
-    tokio::time::timeout(Duration::from_secs(60), t)
-        .await
-        .unwrap();
+        s.sim.shutdown().await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn double_opt_in_waits_for_yes() {
-    let t = async {
-        let dir = tempfile::tempdir().unwrap();
-        let sim = start_sim(SimConfig::default()).await;
-        let (haddr, h) = start_handler().await;
+    within(60, async {
+        let s = Setup::new(SimConfig::default()).await;
         let extra = r#"
 [[programs]]
 name = "alerts"
@@ -428,51 +376,41 @@ program = "alerts"
 keyword = "ALERTS"
 handler = "app"
 "#;
-        let router = start_router(&config_text(
-            sim.local_addr(),
-            haddr,
-            &dir.path().join("r.db"),
-            extra,
-        ))
-        .await;
-        inject(&sim, "alerts", SUB).await;
+        let router = s.router(extra).await;
+        inject(&s.sim, "alerts", SUB).await;
         eventually(10, "confirmation request", || {
-            mts_to(&sim, SUB)
+            mts_to(&s.sim, SUB)
                 .iter()
                 .any(|s| s.text.starts_with("Town Alerts:") && s.text.contains("Reply YES"))
         })
         .await;
         tokio::time::sleep(Duration::from_millis(200)).await;
-        assert!(h.accepted().is_empty(), "the join waits for YES");
-        inject(&sim, "Yes", SUB).await;
-        eventually(10, "join delivered after YES", || h.accepted().len() == 1).await;
-        assert_eq!(h.accepted()[0].payload["text"], "alerts");
-        assert_eq!(h.accepted()[0].payload["program"], "alerts");
+        assert!(s.h.accepted().is_empty(), "the join waits for YES");
+        inject(&s.sim, "Yes", SUB).await;
+        eventually(10, "join delivered after YES", || s.h.accepted().len() == 1).await;
+        assert_eq!(s.h.accepted()[0].payload["text"], "alerts");
+        assert_eq!(s.h.accepted()[0].payload["program"], "alerts");
         eventually(10, "joined confirmation", || {
-            mts_to(&sim, SUB)
+            mts_to(&s.sim, SUB)
                 .iter()
                 .any(|s| s.text.starts_with("Town Alerts: You are subscribed."))
         })
         .await;
         // Confirmed now: the next keyword goes straight through.
-        inject(&sim, "ALERTS again", SUB).await;
-        eventually(10, "second join", || h.accepted().len() == 2).await;
-        sim.shutdown().await;
+        inject(&s.sim, "ALERTS again", SUB).await;
+        eventually(10, "second join", || s.h.accepted().len() == 2).await;
+        s.sim.shutdown().await;
         drop(router);
-    };
-    tokio::time::timeout(Duration::from_secs(60), t)
-        .await
-        .unwrap();
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_handler_blocks_neither_other_routes_nor_the_bind() {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU64, Ordering};
-    let t = async {
-        let dir = tempfile::tempdir().unwrap();
-        let sim = start_sim(SimConfig::default()).await;
-        let (haddr, h) = start_handler().await;
+    within(60, async {
+        let s = Setup::new(SimConfig::default()).await;
         // A handler that takes 10 s per request.
         let started = Arc::new(AtomicU64::new(0));
         let finished = Arc::new(AtomicU64::new(0));
@@ -512,16 +450,10 @@ keyword = "SLOW"
 handler = "slow"
 "#
         );
-        let router = start_router(&config_text(
-            sim.local_addr(),
-            haddr,
-            &dir.path().join("r.db"),
-            &extra,
-        ))
-        .await;
+        let router = s.router(&extra).await;
         // More slow MOs than the slow handler's queue and concurrency take at once.
         for i in 0..50 {
-            inject(&sim, &format!("SLOW {i}"), &format!("4477001{i:05}")).await;
+            inject(&s.sim, &format!("SLOW {i}"), &format!("4477001{i:05}")).await;
         }
         eventually(10, "slow handler busy", || {
             started.load(Ordering::SeqCst) > 0
@@ -529,9 +461,9 @@ handler = "slow"
         .await;
         // The bind still takes MOs at once, and the other handler still gets them.
         for i in 0..5 {
-            inject(&sim, &format!("JOIN {i}"), &format!("4477002{i:05}")).await;
+            inject(&s.sim, &format!("JOIN {i}"), &format!("4477002{i:05}")).await;
         }
-        eventually(8, "fast handler served", || h.accepted().len() == 5).await;
+        eventually(8, "fast handler served", || s.h.accepted().len() == 5).await;
         assert_eq!(
             finished.load(Ordering::SeqCst),
             0,
@@ -539,9 +471,7 @@ handler = "slow"
         );
         assert_eq!(router.store().stats().await.unwrap().mos, 55);
         drop(router);
-        sim.shutdown().await;
-    };
-    tokio::time::timeout(Duration::from_secs(60), t)
-        .await
-        .unwrap();
+        s.sim.shutdown().await;
+    })
+    .await;
 }

@@ -13,10 +13,14 @@ use smsc_client::sim::SimConfig;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_and_restarted_mid_stream_loses_nothing() {
-    let t = async {
-        let dir = tempfile::tempdir().unwrap();
-        let sim = Arc::new(start_sim(SimConfig::default()).await);
-        let (haddr, h) = start_handler().await;
+    within(90, async {
+        let Setup {
+            dir,
+            sim,
+            handler: haddr,
+            h,
+        } = Setup::new(SimConfig::default()).await;
+        let sim = Arc::new(sim);
         let text = config_text(sim.local_addr(), haddr, &dir.path().join("r.db"), "");
         let router = start_router(&text).await;
 
@@ -96,8 +100,6 @@ async fn killed_and_restarted_mid_stream_loses_nothing() {
         })
         .await;
         drop(router);
-    };
-    tokio::time::timeout(Duration::from_secs(90), t)
-        .await
-        .unwrap();
+    })
+    .await;
 }

@@ -4,7 +4,6 @@
 mod common;
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use axum::Form;
 use axum::extract::State;
@@ -55,9 +54,8 @@ async fn twilio_hook(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twilio_profile_form_signature_and_twiml_reply() {
-    let t = async {
-        let dir = tempfile::tempdir().unwrap();
-        let sim = start_sim(SimConfig::default()).await;
+    within(60, async {
+        let s = Setup::new(SimConfig::default()).await;
         let seen = Arc::new(Seen::default());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let taddr = listener.local_addr().unwrap();
@@ -68,7 +66,6 @@ async fn twilio_profile_form_signature_and_twiml_reply() {
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        let (haddr, _h) = start_handler().await;
         let extra = format!(
             r#"
 [handlers.twilio]
@@ -89,14 +86,8 @@ keyword = "HOLA"
 handler = "twilio"
 "#
         );
-        let router = start_router(&config_text(
-            sim.local_addr(),
-            haddr,
-            &dir.path().join("r.db"),
-            &extra,
-        ))
-        .await;
-        inject(&sim, "Hola amigo", SUB).await;
+        let router = s.router(&extra).await;
+        inject(&s.sim, "Hola amigo", SUB).await;
         eventually(10, "twilio webhook", || {
             !seen.forms.lock().unwrap().is_empty()
         })
@@ -114,16 +105,14 @@ handler = "twilio"
         assert_eq!(get("NumSegments"), "1");
         assert!(get("MessageSid").starts_with("mo_"));
         eventually(10, "TwiML reply as MT", || {
-            mts_to(&sim, SUB)
+            mts_to(&s.sim, SUB)
                 .iter()
                 .any(|s| s.text == "Thanks & welcome")
         })
         .await;
         assert_eq!(*seen.bad.lock().unwrap(), 0);
         drop(router);
-        sim.shutdown().await;
-    };
-    tokio::time::timeout(Duration::from_secs(60), t)
-        .await
-        .unwrap();
+        s.sim.shutdown().await;
+    })
+    .await;
 }

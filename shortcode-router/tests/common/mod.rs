@@ -149,6 +149,53 @@ pub async fn start_handler() -> (SocketAddr, Arc<HandlerState>) {
     (addr, st)
 }
 
+/// A router test's parts before the router starts: a temporary directory for its SQLite file
+/// (`r.db`), the simulator accepting its bind, and the test handler.
+pub struct Setup {
+    pub dir: tempfile::TempDir,
+    pub sim: SimHandle,
+    pub handler: SocketAddr,
+    pub h: Arc<HandlerState>,
+}
+
+impl Setup {
+    /// The simulator (with `sim`'s settings) and the handler, started.
+    pub async fn new(sim: SimConfig) -> Setup {
+        let dir = tempfile::tempdir().unwrap();
+        let sim = start_sim(sim).await;
+        let (handler, h) = start_handler().await;
+        Setup {
+            dir,
+            sim,
+            handler,
+            h,
+        }
+    }
+
+    /// The router's config: this simulator, this handler, `r.db` in this directory, `extra`
+    /// appended.
+    pub fn config(&self, extra: &str) -> String {
+        config_text(
+            self.sim.local_addr(),
+            self.handler,
+            &self.dir.path().join("r.db"),
+            extra,
+        )
+    }
+
+    /// The router, started on [`Setup::config`]`(extra)`.
+    pub async fn router(&self, extra: &str) -> Service {
+        start_router(&self.config(extra)).await
+    }
+}
+
+/// Runs a test's body, failing the test when it takes more than `secs`.
+pub async fn within<T>(secs: u64, body: impl Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(secs), body)
+        .await
+        .expect("the test ran out of time")
+}
+
 /// Starts the simulator accepting the router's bind.
 pub async fn start_sim(mut config: SimConfig) -> SimHandle {
     config = config.account("router", "secret");
