@@ -137,6 +137,7 @@ impl Callbacks {
             for attempt in 1..=this.settings.max_attempts.max(1) {
                 let req = target(&url).and_then(|uri| {
                     http::Request::get(uri)
+                        .header(http::header::USER_AGENT, http_out::USER_AGENT)
                         .body(Full::default())
                         .map_err(|e| e.to_string())
                 });
@@ -179,6 +180,7 @@ impl Callbacks {
             let ts = crate::store::messages::now_ms() / 1000;
             let req = uri.clone().and_then(|uri| {
                 let mut req = http::Request::post(uri)
+                    .header(http::header::USER_AGENT, http_out::USER_AGENT)
                     .header(http::header::CONTENT_TYPE, "application/json")
                     .header("webhook-id", &webhook_id)
                     .header("webhook-timestamp", ts);
@@ -402,6 +404,11 @@ mod tests {
         assert_eq!(heads.len(), 5);
         assert!(heads[0].starts_with("post /cb http/1.1"), "{}", heads[0]);
         assert!(heads[0].contains("webhook-signature: v1,"), "{}", heads[0]);
+        assert!(
+            heads[0].contains("user-agent: shortcode-router/"),
+            "{}",
+            heads[0]
+        );
         assert!(
             heads[0].contains("webhook-id: msg_1-delivered"),
             "{}",
