@@ -172,7 +172,73 @@ async fn kannel_sendsms_shim() {
     let (_, page) = h.get("/v1/messages?to=447700900021", ADMIN).await;
     assert_eq!(page["data"][0]["encoding"], "UCS-2");
 
+    // Several receivers, separated by spaces; one has opted out. The text is Latin-1, and the
+    // mask and URL use Kannel's older names (dlrmask, dlrurl).
+    let (s, _) = h
+        .post(
+            "/v1/optouts",
+            COFFEE,
+            json!({"subscriber": "447700900024", "short_code": "12345"}),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let q = format!(
+        "user=coffee-app&pass={}&from=12345&to=447700900022+447700900023%20447700900024\
+         &text=caf%E9&charset=ISO-8859-1&dlrmask=1&dlrurl={}",
+        api_support::COFFEE,
+        urlencoding(&dlr)
+    );
+    let r = h
+        .http
+        .get(h.url(&format!("/cgi-bin/sendsms?{q}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    assert_eq!(
+        r.text().await.unwrap(),
+        "0: Accepted for delivery; failed for 1 of 3 receivers: \
+         447700900024 (Recipient opted out: message not sent)"
+    );
+    for to in ["447700900022", "447700900023"] {
+        let (_, page) = h.get(&format!("/v1/messages?to={to}"), ADMIN).await;
+        assert_eq!(page["data"][0]["text"], "café", "{to}");
+        let cb = h.next_callback().await;
+        assert!(cb.uri.contains("type=1"), "{}", cb.uri);
+    }
+    let (_, page) = h.get("/v1/messages?to=447700900024", ADMIN).await;
+    assert_eq!(page["data"].as_array().unwrap().len(), 0);
+    // UTF-16BE text.
+    let q = format!(
+        "user=coffee-app&pass={}&from=12345&to=447700900025&text=%00h%00%E9&charset=UTF-16BE",
+        api_support::COFFEE
+    );
+    let r = h
+        .http
+        .get(h.url(&format!("/cgi-bin/sendsms?{q}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let (_, page) = h.get("/v1/messages?to=447700900025", ADMIN).await;
+    assert_eq!(page["data"][0]["text"], "hé");
+
     for (q, status, text) in [
+        (
+            "user=coffee-app&pass=coffee-token-0123456789&from=12345&to=1&text=caf%E9",
+            400,
+            "Invalid text: not UTF-8",
+        ),
+        (
+            "user=coffee-app&pass=coffee-token-0123456789&from=12345&to=1&text=x&charset=EBCDIC",
+            400,
+            "Unsupported charset",
+        ),
+        (
+            "user=coffee-app&pass=coffee-token-0123456789&from=12345&to=447700900024&text=x",
+            403,
+            "Recipient opted out",
+        ),
         (
             "user=coffee-app&pass=wrong&from=12345&to=1&text=x",
             403,
@@ -274,4 +340,16 @@ async fn health_readiness_metrics_and_openapi() {
     let base = h.base.clone();
     assert!(h.shutdown().await);
     assert!(reqwest::get(format!("{base}/healthz")).await.is_err());
+}
+
+/// `s` percent-encoded for a query value.
+fn urlencoding(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -35,11 +35,15 @@ fn operation(method: &str, path: &str) -> Value {
     let id_param =
         json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}});
     let q = |name: &str, desc: &str| json!({"name": name, "in": "query", "required": false, "description": desc, "schema": {"type": "string"}});
-    let kannel_params =
-        json!(["user", "pass", "from", "to", "text", "coding", "dlr-mask", "dlr-url"]
+    let kannel_params = json!(
+        [
+            "user", "pass", "from", "to", "text", "coding", "charset", "validity", "dlr-mask",
+            "dlr-url"
+        ]
         .iter()
         .map(|n| json!({"name": n, "in": "query", "required": false, "schema": {"type": "string"}}))
-        .collect::<Vec<_>>());
+        .collect::<Vec<_>>()
+    );
     let plain = json!({"200": {"description": "Prometheus text", "content": {"text/plain": {"schema": {"type": "string"}}}}});
     match (method, path) {
         ("post", "/v1/messages") => json!({
@@ -105,7 +109,8 @@ fn operation(method: &str, path: &str) -> Value {
             "responses": {
                 "202": {"description": "0: Accepted for delivery", "content": {"text/plain": {"schema": {"type": "string"}}}},
                 "400": {"description": "a Kannel-style error line", "content": {"text/plain": {"schema": {"type": "string"}}}},
-                "403": {"description": "Authorization failed for sendsms", "content": {"text/plain": {"schema": {"type": "string"}}}},
+                "403": {"description": "Authorization failed for sendsms, or the recipient opted out", "content": {"text/plain": {"schema": {"type": "string"}}}},
+                "503": {"description": "no carrier bound, or shutting down", "content": {"text/plain": {"schema": {"type": "string"}}}},
             },
         }),
         ("get", "/metrics") => json!({"summary": "Prometheus metrics", "responses": plain}),
