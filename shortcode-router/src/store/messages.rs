@@ -1082,16 +1082,8 @@ async fn apply(tx: &mut sqlx::SqliteConnection, op: &Op) -> Result<Done, Message
                 detail: Some(format!("{carrier} message_id {smsc_id}")),
                 ..RawStatus::default()
             };
-            history(
-                tx,
-                message_id,
-                Some(*part_no),
-                MessageStatus::Sent,
-                now,
-                &raw,
-            )
-            .await?;
-            Ok(Done::Rolled(roll(tx, message_id, now, &raw).await?))
+            let part = Some((*part_no, MessageStatus::Sent));
+            Ok(Done::Rolled(roll(tx, message_id, now, &raw, part).await?))
         }
         Op::PartsFailed {
             message_id,
@@ -1111,14 +1103,14 @@ async fn apply(tx: &mut sqlx::SqliteConnection, op: &Op) -> Result<Done, Message
             .bind(i64::from(*from_part))
             .execute(&mut *tx)
             .await?;
-            history(tx, message_id, Some(*from_part), *status, now, raw).await?;
             sqlx::query("UPDATE mt_messages SET error_code = ?, error_message = ? WHERE id = ?")
                 .bind(error_code)
                 .bind(&raw.detail)
                 .bind(message_id)
                 .execute(&mut *tx)
                 .await?;
-            Ok(Done::Rolled(roll(tx, message_id, now, raw).await?))
+            let part = Some((*from_part, *status));
+            Ok(Done::Rolled(roll(tx, message_id, now, raw, part).await?))
         }
         Op::PartReceipt {
             message_id,
@@ -1140,9 +1132,8 @@ async fn apply(tx: &mut sqlx::SqliteConnection, op: &Op) -> Result<Done, Message
                 .execute(&mut *tx)
                 .await?;
             }
-            let shown = status.unwrap_or(MessageStatus::Sent);
-            history(tx, message_id, Some(*part_no), shown, now, raw).await?;
-            Ok(Done::Rolled(roll(tx, message_id, now, raw).await?))
+            let part = Some((*part_no, status.unwrap_or(MessageStatus::Sent)));
+            Ok(Done::Rolled(roll(tx, message_id, now, raw, part).await?))
         }
     }
 }
@@ -1335,10 +1326,19 @@ async fn bulk_parts(
         q.push(") AS v WHERE mt_messages.id = v.column1");
         q.build().execute(&mut *tx).await?;
     }
+    let mut keep = vec![true; entries.len() + changed.len()];
     for (id, after) in &changed {
         let raw = entries[last[id]].3.clone();
         entries.push((id, None, *after, raw));
+        if skips_part_entry(messages[id].parts.len(), true) {
+            keep[last[id]] = false;
+        }
     }
+    let mut n = 0;
+    entries.retain(|_| {
+        n += 1;
+        keep[n - 1]
+    });
     insert_history_rows(tx, &entries, now).await?;
     // Each touched message as it is now.
     let mut records: HashMap<&str, MessageRecord> = HashMap::new();
@@ -1640,6 +1640,13 @@ async fn insert_message(
     .await
 }
 
+/// Whether a part's history entry is left out: when its message has that one part and the
+/// same update changes the message's status, the message's entry carries the same facts (a
+/// single-part message's history reads `queued`, `sent`, `delivered`, not each twice).
+fn skips_part_entry(parts: usize, message_changed: bool) -> bool {
+    parts == 1 && message_changed
+}
+
 async fn history(
     tx: &mut sqlx::SqliteConnection,
     message_id: &str,
@@ -1666,12 +1673,15 @@ async fn history(
 }
 
 /// Recomputes the message's status from its parts; stores the change (and its history entry)
-/// when there is one.
+/// when there is one. `part` is the history entry of the part update that led here (`raw` is
+/// its facts), written first, unless the message has that one part and its own entry, which
+/// then says the same ([`skips_part_entry`]).
 async fn roll(
     tx: &mut sqlx::SqliteConnection,
     message_id: &str,
     now: i64,
     raw: &RawStatus,
+    part: Option<(u32, MessageStatus)>,
 ) -> Result<RollUp, MessageStoreError> {
     // One statement for the message's status and its parts' (in part order).
     let row = sqlx::query(
@@ -1694,6 +1704,11 @@ async fn roll(
     // A final status stays final.
     if before.is_final() {
         after = before;
+    }
+    if let Some((part_no, shown)) = part
+        && !skips_part_entry(parts.len(), before != after)
+    {
+        history(tx, message_id, Some(part_no), shown, now, raw).await?;
     }
     let message = if after != before {
         let row = sqlx::query(&format!(
@@ -1843,10 +1858,70 @@ mod tests {
             ]
         );
         assert_eq!(h.last().unwrap().stat.as_deref(), Some("DELIVRD"));
+        // A message of several parts keeps each part's entries too.
+        assert_eq!(h.iter().filter(|e| e.part_no.is_some()).count(), 4);
         assert_eq!(
             s.get("m1").await.unwrap().unwrap().status,
             MessageStatus::Delivered
         );
+    }
+
+    /// A single-part message's history has one entry per change, at message level, with the
+    /// part's facts; a part update that changes nothing at message level keeps its own entry.
+    #[tokio::test]
+    async fn a_single_part_message_has_one_history_entry_per_change() {
+        let (_d, s) = store().await;
+        s.insert_mt(&msg("s1", "1", 1), None).await.unwrap();
+        s.part_sent("s1", 1, "sim", "0C", "0c").await.unwrap();
+        let enroute = RawStatus {
+            stat: Some("ENROUTE".into()),
+            ..RawStatus::default()
+        };
+        let r = s.part_receipt("s1", 1, None, &enroute).await.unwrap();
+        assert!(!r.changed());
+        let delivrd = RawStatus {
+            stat: Some("DELIVRD".into()),
+            err: Some("000".into()),
+            ..RawStatus::default()
+        };
+        s.part_receipt("s1", 1, Some(MessageStatus::Delivered), &delivrd)
+            .await
+            .unwrap();
+        let h = s.history("s1").await.unwrap();
+        let rows: Vec<_> = h
+            .iter()
+            .map(|e| (e.part_no, e.status, e.stat.as_deref()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                (None, MessageStatus::Queued, None),
+                (None, MessageStatus::Sent, None),
+                (Some(1), MessageStatus::Sent, Some("ENROUTE")),
+                (None, MessageStatus::Delivered, Some("DELIVRD")),
+            ]
+        );
+        assert_eq!(h[1].command_status, Some(0));
+        assert_eq!(h[1].detail.as_deref(), Some("sim message_id 0C"));
+        // A failure (written apart from the writer's memory) follows the same rule.
+        s.insert_mt(&msg("s2", "2", 1), None).await.unwrap();
+        let raw = RawStatus {
+            command_status: Some(0x45),
+            ..RawStatus::default()
+        };
+        s.parts_failed("s2", 1, MessageStatus::Rejected, &raw, "carrier_rejected")
+            .await
+            .unwrap();
+        let h = s.history("s2").await.unwrap();
+        let rows: Vec<_> = h.iter().map(|e| (e.part_no, e.status)).collect();
+        assert_eq!(
+            rows,
+            [
+                (None, MessageStatus::Queued),
+                (None, MessageStatus::Rejected)
+            ]
+        );
+        assert_eq!(h[1].command_status, Some(0x45));
     }
 
     #[tokio::test]
