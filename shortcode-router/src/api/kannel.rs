@@ -9,6 +9,7 @@ use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
 
 use crate::api::AppState;
 use crate::delivery::service::EncodingPref;
@@ -181,16 +182,23 @@ async fn sendsms(s: AppState, form: &[u8]) -> Response {
         dlr,
         ..MtRequest::default()
     };
-    let mut failed = Vec::new();
-    for to in &receivers {
-        let one = MtRequest {
-            to: to.clone(),
-            ..req.clone()
-        };
-        if let Err(e) = s.mt.accept(one).await {
-            failed.push((to.as_str(), e));
-        }
-    }
+    // Up to 64 accepted at once (the store commits them in groups), answered in `to`'s order.
+    let outcomes: Vec<_> = futures::stream::iter(receivers.iter().cloned())
+        .map(|to| {
+            let one = MtRequest {
+                to: to.clone(),
+                ..req.clone()
+            };
+            let mt = s.mt.clone();
+            async move { (to, mt.accept(one).await) }
+        })
+        .buffered(64)
+        .collect()
+        .await;
+    let failed: Vec<(String, MtError)> = outcomes
+        .into_iter()
+        .filter_map(|(to, r)| r.err().map(|e| (to, e)))
+        .collect();
     if failed.is_empty() {
         return answer(StatusCode::ACCEPTED, "0: Accepted for delivery");
     }
