@@ -262,6 +262,60 @@ async fn stop_races_mts_in_flight() {
     .await;
 }
 
+/// A receiver-only carrier keeps one plain bind, made with the carrier's settings (here a
+/// `system_type` and a short `enquire_link_ms`): its MOs reach the handler.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receiver_only_carrier_delivers_mos() {
+    within(60, async {
+        let s = Setup::new(SimConfig::default()).await;
+        let mut events = s.sim.subscribe();
+        let text = s.config("").replacen(
+            "password = \"secret\"",
+            "password = \"secret\"\nbind = \"receiver\"\nsystem_type = \"VMA\"\nenquire_link_ms = 200",
+            1,
+        );
+        let router = start_router(&text).await;
+        match events.recv().await.unwrap() {
+            smsc_client::sim::SimEvent::Bound { kind, .. } => {
+                assert_eq!(kind, smsc_client::session::BindKind::Receiver)
+            }
+            other => panic!("{other:?}"),
+        }
+        inject(&s.sim, "coffee time", SUB).await;
+        eventually(10, "the MO webhook", || s.h.accepted().len() == 1).await;
+        assert_eq!(s.h.accepted()[0].payload["text"], "coffee time");
+        // Nothing can be sent through a receiver.
+        // Nothing can be sent through a receiver: an MT is refused at once, not left queued.
+        match router.send(mt("no way out")).await {
+            Err(MtError::Pipeline(shortcode_router::delivery::MtError::NoCarrier(code))) => {
+                assert_eq!(code, CODE)
+            }
+            other => panic!("{other:?}"),
+        }
+        // A HELP answer (stored with its MO) fails at once too, with the reason.
+        inject(&s.sim, "HELP", SUB).await;
+        let q = shortcode_router::store::messages::SearchQuery {
+            to: Some(SUB.into()),
+            limit: 10,
+            ..Default::default()
+        };
+        let mut answer = None;
+        for _ in 0..250 {
+            let (rows, _) = router.mt().store().search(&q).await.unwrap();
+            answer = rows.into_iter().find(|m| m.status != MessageStatus::Queued);
+            if answer.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let answer = answer.expect("the HELP answer left `queued`");
+        assert_eq!(answer.status, MessageStatus::Failed);
+        assert_eq!(answer.error_code.as_deref(), Some("no_carrier"));
+        s.sim.shutdown().await;
+    })
+    .await;
+}
+
 /// A 3xx answer is a failed attempt: the webhook is not sent on to the `Location` (a `POST`
 /// replayed as a `GET` would arrive without its body), it is retried where it was going.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

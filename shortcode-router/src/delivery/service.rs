@@ -153,8 +153,9 @@ pub enum MtError {
     /// No such message.
     #[error("no message {0}")]
     NotFound(String),
-    /// No carrier is configured for the short code.
-    #[error("no carrier serves short code {0}")]
+    /// No carrier that can send serves the short code (none is configured for it, or its
+    /// carrier binds as a receiver only).
+    #[error("no carrier can send from short code {0}")]
     NoCarrier(String),
     /// The service is stopping.
     #[error("the service is shutting down")]
@@ -170,13 +171,14 @@ pub enum MtError {
 /// Which carrier serves which short code, and which programs run where.
 #[derive(Clone, Debug, Default)]
 pub struct Routes {
-    /// Short code -> carrier name.
+    /// Short code -> the carrier its MTs go out through (only carriers that can send: a
+    /// receiver-only one has none to take).
     pub carriers: HashMap<String, String>,
     /// Program -> its short code.
     pub programs: HashMap<String, String>,
     /// Short code -> its default program.
     pub default_program: HashMap<String, String>,
-    /// The carrier for short codes without one (the only carrier).
+    /// The carrier for short codes without one (the only carrier, when it can send).
     pub fallback_carrier: Option<String>,
     /// Carriers configured not to be asked for delivery receipts (`receipts = false`).
     pub no_receipts: std::collections::HashSet<String>,
@@ -185,9 +187,11 @@ pub struct Routes {
 impl Routes {
     /// From the router's configuration.
     pub fn from_config(c: &crate::config::Config) -> Routes {
+        let sends = |name: &str| c.carriers.get(name).is_some_and(crate::carrier::pooled);
         let fallback = (c.carriers.len() == 1)
             .then(|| c.carriers.keys().next().cloned())
-            .flatten();
+            .flatten()
+            .filter(|name| sends(name));
         let mut r = Routes {
             fallback_carrier: fallback.clone(),
             no_receipts: c
@@ -199,7 +203,9 @@ impl Routes {
             ..Routes::default()
         };
         for sc in &c.short_codes {
-            if let Some(carrier) = sc.carrier.clone().or_else(|| fallback.clone()) {
+            if let Some(carrier) = sc.carrier.clone().or_else(|| fallback.clone())
+                && sends(&carrier)
+            {
                 r.carriers.insert(sc.code.clone(), carrier);
             }
             if let Some(p) = c.default_program(&sc.code) {
@@ -662,8 +668,11 @@ impl MtService {
                 from: m.short_code.clone(),
             });
         }
+        let Some(carrier) = self.routes.carrier_for(&m.short_code) else {
+            return Err(MtError::NoCarrier(m.short_code.clone()));
+        };
         let mut message = queued_message(m);
-        message.carrier = self.routes.carrier_for(&m.short_code).map(Into::into);
+        message.carrier = Some(carrier.to_owned());
         self.store.insert_mt(&message, None).await?;
         self.submit_stored(m).await?;
         Ok(m.id.clone())
@@ -671,12 +680,17 @@ impl MtService {
 
     /// Submits an MT the MO pipeline already recorded (with [`queued_message`], in the MO's
     /// transaction): compliance answers, the no-route reply.
+    /// With no carrier that can send from its short code it fails at once (`no_carrier`).
     pub async fn submit_stored(&self, m: &MtRecord) -> Result<(), MtError> {
-        let carrier = self
-            .routes
-            .carrier_for(&m.short_code)
-            .unwrap_or_default()
-            .to_owned();
+        let Some(carrier) = self.routes.carrier_for(&m.short_code).map(str::to_owned) else {
+            let raw = RawStatus {
+                detail: Some(MtError::NoCarrier(m.short_code.clone()).to_string()),
+                ..RawStatus::default()
+            };
+            self.fail(&m.id, 1, MessageStatus::Failed, raw, "no_carrier")
+                .await;
+            return Ok(());
+        };
         self.enqueue(Job {
             id: m.id.clone(),
             from: m.short_code.clone(),
