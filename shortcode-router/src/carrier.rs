@@ -82,7 +82,7 @@ pub fn pool_config(config: &Config) -> Result<Option<PoolConfig>, ConfigError> {
 }
 
 /// One configured carrier as the bind pool's carrier: `binds` binds (default 1) of its `bind`
-/// type to its host (then its `failover` addresses, in order), each with `window` requests in
+/// type, and `receivers` receiver binds (default 0), to its host (then its `failover` addresses, in order), each with `window` requests in
 /// flight (default 10); its `tps` and `bind_tps` limits, bind fields, timers, TLS, rebind and
 /// retry settings; unknown receipts passed on at once; parts failing after
 /// `unavailable_timeout_ms` (default [`UNAVAILABLE_TIMEOUT_MS`]) without a bind.
@@ -92,13 +92,16 @@ pub fn pool_carrier(
 ) -> Result<smsc_client::pool::CarrierConfig, ConfigError> {
     let invalid = |e: String| ConfigError::Invalid(format!("carrier {name}: {e}"));
     let n = c.binds.unwrap_or(1).max(1);
+    let receivers = c.receivers.unwrap_or(0);
     let binds = match c.bind {
         BindType::Transmitter => BindMix {
             transmitters: n,
+            receivers,
             ..BindMix::default()
         },
         BindType::Transceiver => BindMix {
             transceivers: n,
+            receivers,
             ..BindMix::default()
         },
         BindType::Receiver => BindMix {

@@ -139,6 +139,12 @@ pub struct CarrierConfig {
     /// them.
     #[serde(default)]
     pub binds: Option<usize>,
+    /// Receiver binds kept alongside (default 0), for SMSCs that take no transceiver bind
+    /// (SMPP 3.3, or carriers that want a transmitter and a receiver, as Kannel binds by
+    /// default): with `bind = "transmitter"`, MTs go out on the transmitters and receipts and
+    /// MOs come in on these.
+    #[serde(default)]
+    pub receivers: Option<usize>,
     /// Most `submit_sm`s per second over all of the carrier's binds (default: no limit).
     #[serde(default)]
     pub tps: Option<f64>,
@@ -513,6 +519,19 @@ impl Config {
                     "carrier {name}: binds must be 1 to 64 (got {b})"
                 )));
             }
+            if let Some(r) = c.receivers {
+                if c.bind == BindType::Receiver {
+                    return Err(invalid(format!(
+                        "carrier {name}: receivers go with a bind that sends; for a transmitter \
+                         and a receiver write bind = \"transmitter\" and receivers = {r}"
+                    )));
+                }
+                if r > 64 {
+                    return Err(invalid(format!(
+                        "carrier {name}: receivers must be 0 to 64 (got {r})"
+                    )));
+                }
+            }
             for (what, v) in [("tps", c.tps), ("bind_tps", c.bind_tps)] {
                 if let Some(v) = v
                     && !(v.is_finite() && v > 0.0)
@@ -842,6 +861,26 @@ handler = "coffee"
             (4, 4, 32)
         );
         assert_eq!((p.tps, p.bind_tps), (Some(200.0), Some(60.0)));
+        // A transmitter with receivers alongside (SMSCs without transceiver binds).
+        let text = SAMPLE.replace(
+            "password = \"secret\"",
+            "password = \"secret\"\nbind = \"transmitter\"\nbinds = 2\nreceivers = 1",
+        );
+        let c = Config::parse(&text).unwrap();
+        let pool = crate::carrier::pool_config(&c).unwrap().unwrap();
+        let b = &pool.carriers[0].binds;
+        assert_eq!((b.transmitters, b.receivers, b.transceivers), (2, 1, 0));
+        for bad in [
+            "bind = \"receiver\"\nreceivers = 1",
+            "bind = \"transmitter\"\nreceivers = 65",
+        ] {
+            let text = SAMPLE.replace(
+                "password = \"secret\"",
+                &format!("password = \"secret\"\n{bad}"),
+            );
+            let e = Config::parse(&text).unwrap_err().to_string();
+            assert!(e.contains("receivers"), "{bad}: {e}");
+        }
         // A receiver-only carrier keeps its one plain bind.
         let text = SAMPLE.replace(
             "password = \"secret\"",

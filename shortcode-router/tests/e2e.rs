@@ -262,6 +262,44 @@ async fn stop_races_mts_in_flight() {
     .await;
 }
 
+/// A transmitter with a receiver alongside (an SMSC without transceiver binds): MTs go out on
+/// the transmitter, their receipts and the MOs come in on the receiver.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transmitter_and_a_receiver_carry_mts_receipts_and_mos() {
+    within(60, async {
+        let s = Setup::new(SimConfig::default()).await;
+        let mut events = s.sim.subscribe();
+        let text = s.config("").replacen(
+            "password = \"secret\"",
+            "password = \"secret\"\nbind = \"transmitter\"\nreceivers = 1",
+            1,
+        );
+        let router = start_router(&text).await;
+        let mut kinds = Vec::new();
+        while kinds.len() < 2 {
+            if let smsc_client::sim::SimEvent::Bound { kind, .. } = events.recv().await.unwrap() {
+                kinds.push(format!("{kind:?}"));
+            }
+        }
+        kinds.sort();
+        assert_eq!(kinds, ["Receiver", "Transmitter"]);
+        let id = router.send(mt("your table is ready")).await.unwrap();
+        let mut status = MessageStatus::Queued;
+        for _ in 0..500 {
+            status = router.mt().store().get(&id).await.unwrap().unwrap().status;
+            if status == MessageStatus::Delivered {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(status, MessageStatus::Delivered, "the receipt came in");
+        inject(&s.sim, "coffee time", SUB).await;
+        eventually(10, "the MO webhook", || s.h.accepted().len() == 1).await;
+        s.sim.shutdown().await;
+    })
+    .await;
+}
+
 /// A receiver-only carrier keeps one plain bind, made with the carrier's settings (here a
 /// `system_type` and a short `enquire_link_ms`): its MOs reach the handler.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
