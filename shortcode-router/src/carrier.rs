@@ -161,7 +161,7 @@ pub fn check(name: &str, c: &CarrierConfig) -> Result<(), ConfigError> {
     let mut p = pool_carrier(name, c)?;
     if !pooled(c) {
         p.binds = BindMix {
-            transceivers: 1,
+            transmitters: 1,
             ..BindMix::default()
         };
     }

@@ -165,7 +165,8 @@ pub struct CarrierConfig {
     /// one (`VMA`, `SMPP`...).
     #[serde(default)]
     pub system_type: Option<String>,
-    /// `interface_version` in the bind: `3.4` (default) or `5.0`.
+    /// `interface_version` in the bind: `3.4` (default), `5.0`, or `3.3` (with
+    /// `bind = "transmitter"` and `receivers`: SMPP 3.3 has no transceiver bind).
     #[serde(default)]
     pub interface_version: Option<String>,
     /// Idle time before an `enquire_link`, milliseconds (default 30 000; 0 sends none).

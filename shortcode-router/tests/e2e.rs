@@ -262,8 +262,8 @@ async fn stop_races_mts_in_flight() {
     .await;
 }
 
-/// A transmitter with a receiver alongside (an SMSC without transceiver binds): MTs go out on
-/// the transmitter, their receipts and the MOs come in on the receiver.
+/// A transmitter with a receiver alongside, bound as SMPP 3.3 (which has no transceiver): MTs
+/// go out on the transmitter, their receipts and the MOs come in on the receiver.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_transmitter_and_a_receiver_carry_mts_receipts_and_mos() {
     within(60, async {
@@ -271,7 +271,8 @@ async fn a_transmitter_and_a_receiver_carry_mts_receipts_and_mos() {
         let mut events = s.sim.subscribe();
         let text = s.config("").replacen(
             "password = \"secret\"",
-            "password = \"secret\"\nbind = \"transmitter\"\nreceivers = 1",
+            "password = \"secret\"\nbind = \"transmitter\"\nreceivers = 1\n\
+             interface_version = \"3.3\"",
             1,
         );
         let router = start_router(&text).await;

@@ -152,6 +152,49 @@ async fn submits_get_ids_and_delivered_receipts() {
     .await;
 }
 
+/// An ESME bound as SMPP 3.3 gets no optional parameters (SMPP 3.4 §3.3): its receipts are
+/// their text alone, its MOs plain; one bound as 3.4 gets the receipt TLVs.
+#[tokio::test]
+async fn an_smpp_3_3_esme_gets_no_tlvs() {
+    bounded(async {
+        let sim = Simulator::start(base()).await.unwrap();
+        for (version, with_tlvs) in [(0x33u8, false), (0x34, true)] {
+            let url = format!("smpp://{}", sim.local_addr());
+            let mut c = EsmeConfig::new(&url, "esme", "secret").unwrap();
+            c.interface_version = version;
+            let (handle, mut inbound) = EsmeClient::connect(c).await.unwrap();
+            let id = handle.submit_sm(submit(1, true)).await.unwrap().message_id;
+            let req = inbound.recv().await.unwrap();
+            let Body::DeliverSm(sm) = req.body() else {
+                panic!("{:?}", req.body());
+            };
+            assert_eq!(sm.tlvs.iter().next().is_some(), with_tlvs, "{version:#x}");
+            let r = Receipt::from_deliver_sm(sm).unwrap();
+            assert_eq!(r.message_id, id.to_string().as_str(), "{version:#x}");
+            req.ok();
+            // The injection returns once the MO is answered: both at once.
+            let (sent, ()) = tokio::join!(
+                sim.inject_mo("hello", "447700900001", "12345", Some("esme")),
+                async {
+                    let req = inbound.recv().await.unwrap();
+                    let Body::DeliverSm(sm) = req.body() else {
+                        panic!("{:?}", req.body());
+                    };
+                    assert_eq!(sm.short_message.as_bytes(), b"hello");
+                    if !with_tlvs {
+                        assert!(sm.tlvs.iter().next().is_none());
+                    }
+                    req.ok();
+                }
+            );
+            assert_eq!(sent.unwrap(), 1);
+            handle.unbind().await.unwrap();
+        }
+        sim.shutdown().await;
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn no_receipt_unless_asked_and_query_sm() {
     bounded(async {

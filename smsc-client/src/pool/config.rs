@@ -207,7 +207,9 @@ pub struct CarrierConfig {
     pub message_id_form: String,
     /// How long texts are split: `udh8` (default), `udh16`, `sar` or `payload`.
     pub concat: String,
-    /// `interface_version`: `3.4` (default) or `5.0`.
+    /// `interface_version`: `3.4` (default), `5.0`, or `3.3` for an SMSC of SMPP 3.3 (no
+    /// transceiver binds, and no optional parameters: SMPP 3.4 §3.3; use transmitters and
+    /// receivers, and UDH concatenation).
     pub interface_version: String,
     /// Idle time before an `enquire_link`, milliseconds; 0 disables. Default 30 000.
     pub enquire_link_ms: u64,
@@ -447,7 +449,24 @@ impl CarrierConfig {
         self.alphabet().map_err(|r| err("default_alphabet", r))?;
         self.id_form().map_err(|r| err("message_id_form", r))?;
         self.concat_mode().map_err(|r| err("concat", r))?;
-        self.version().map_err(|r| err("interface_version", r))?;
+        let v = self.version().map_err(|r| err("interface_version", r))?;
+        if v == version::V33 {
+            if self.binds.transceivers > 0 {
+                return Err(err(
+                    "binds",
+                    "SMPP 3.3 has no transceiver bind: use transmitters and receivers".into(),
+                ));
+            }
+            if matches!(
+                self.concat_mode(),
+                Ok(ConcatMode::Sar | ConcatMode::Payload)
+            ) {
+                return Err(err(
+                    "concat",
+                    "sar and payload are SMPP 3.4 TLVs: use udh8 or udh16 with SMPP 3.3".into(),
+                ));
+            }
+        }
         if self.response_timeout_ms == 0 {
             return Err(err("response_timeout_ms", "must be above 0".into()));
         }
@@ -550,9 +569,10 @@ impl CarrierConfig {
 
     fn version(&self) -> Result<u8, String> {
         match self.interface_version.as_str() {
+            "3.3" | "33" | "0x33" => Ok(version::V33),
             "3.4" | "34" | "0x34" => Ok(version::V34),
             "5.0" | "5" | "50" | "0x50" => Ok(version::V50),
-            other => Err(format!("`{other}`: use 3.4 or 5.0")),
+            other => Err(format!("`{other}`: use 3.3, 3.4 or 5.0")),
         }
     }
 
@@ -739,5 +759,36 @@ mod tests {
         assert_eq!(e.interface_version, 0x50);
         assert_eq!(e.session.enquire_link_interval, None);
         assert!(!format!("{a:?}").contains("\"pw\""));
+    }
+
+    /// SMPP 3.3: a transmitter and a receiver bind with version 0x33; a transceiver (a 3.4
+    /// bind) or concatenation by TLVs (optional parameters came with 3.4: SMPP 3.4 §3.3, SMPP
+    /// 5.0 §1's version history) is refused.
+    #[test]
+    fn smpp_3_3_binds_transmitters_and_receivers_without_tlvs() {
+        let mut c = CarrierConfig::new("old", &["127.0.0.1:2775"], "agg", "pw");
+        c.interface_version = "3.3".into();
+        assert!(matches!(
+            c.validate(),
+            Err(PoolConfigError::Carrier { field: "binds", .. })
+        ));
+        c.binds = BindMix {
+            transmitters: 1,
+            receivers: 1,
+            ..BindMix::default()
+        };
+        c.validate().unwrap();
+        let e = c.esme_config(0, BindKind::Transmitter, "old/tx").unwrap();
+        assert_eq!(e.interface_version, 0x33);
+        c.concat = "sar".into();
+        assert!(matches!(
+            c.validate(),
+            Err(PoolConfigError::Carrier {
+                field: "concat",
+                ..
+            })
+        ));
+        c.concat = "udh16".into();
+        c.validate().unwrap();
     }
 }

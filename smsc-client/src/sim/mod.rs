@@ -38,7 +38,7 @@ pub use store::{SimCounters, Submission};
 use crate::net::RequestError;
 use crate::session::{BindKind, CloseReason, Password};
 use crate::smsc::{
-    Authenticator, BindCredentials, BindGrant, ServerError, SmscServer, SmscSession,
+    Authenticator, BindCredentials, BindGrant, ServerError, SmscHandle, SmscServer, SmscSession,
 };
 use crate::tls::TlsError;
 use proxy::Proxy;
@@ -385,10 +385,20 @@ async fn send_mo(
         .ok_or(SimError::NoReceiver)?;
     let n = parts.len();
     for part in parts {
-        handle.deliver_sm(part).await?;
+        handle.deliver_sm(for_peer(part, &handle)).await?;
     }
     Counters::bump(&shared.counters.mo_sent);
     Ok(n)
+}
+
+/// `sm` as the ESME behind `h` may receive it: without optional parameters when it bound as
+/// SMPP 3.3 or earlier (SMPP 3.4 §3.3: an SMSC must not send them to such an ESME; a 3.3
+/// receipt is its text alone).
+pub(crate) fn for_peer(mut sm: DeliverSm, h: &SmscHandle) -> DeliverSm {
+    if h.info().interface_version < smpp_codec::field::version::V34 {
+        sm.tlvs = smpp_codec::Tlvs::empty();
+    }
+    sm
 }
 
 /// `t` (UTC) as a receipt date.

@@ -323,7 +323,7 @@ async fn deliver_receipt(shared: &Shared, system_id: &str, sm: smpp_codec::Deliv
             tokio::time::sleep(Duration::from_millis(50)).await;
             continue;
         };
-        match h.deliver_sm(sm.clone()).await {
+        match h.deliver_sm(super::for_peer(sm.clone(), &h)).await {
             Ok(_) => {
                 Counters::bump(&shared.counters.receipts_sent);
                 return;
