@@ -87,9 +87,19 @@ fn decode_text(raw: &[u8], charset: Option<&str>) -> Result<String, String> {
             if raw.len() % 2 != 0 {
                 return Err("Invalid text: odd number of bytes for UTF-16BE".to_owned());
             }
-            let units = raw
-                .chunks_exact(2)
-                .map(|u| u16::from_be_bytes([u[0], u[1]]));
+            // A byte-order mark says which way round; without one, big-endian.
+            let (raw, little) = match raw {
+                [0xFE, 0xFF, rest @ ..] => (rest, false),
+                [0xFF, 0xFE, rest @ ..] => (rest, true),
+                _ => (raw, false),
+            };
+            let units = raw.chunks_exact(2).map(|u| {
+                if little {
+                    u16::from_le_bytes([u[0], u[1]])
+                } else {
+                    u16::from_be_bytes([u[0], u[1]])
+                }
+            });
             char::decode_utf16(units)
                 .collect::<Result<String, _>>()
                 .map_err(|_| "Invalid text: broken UTF-16BE".to_owned())
@@ -281,6 +291,9 @@ mod tests {
                 .contains("odd")
         );
         assert!(decode_text(&[0xd8, 0x3d], Some("UTF-16BE")).is_err());
+        // A byte-order mark is not text, and says the order.
+        assert_eq!(decode_text(b"\xfe\xff\x00h", Some("UTF-16")).unwrap(), "h");
+        assert_eq!(decode_text(b"\xff\xfeh\x00", Some("UTF-16")).unwrap(), "h");
         assert!(
             decode_text(b"x", Some("KOI8-R"))
                 .unwrap_err()
