@@ -188,15 +188,10 @@ async fn kannel_sendsms_shim() {
         api_support::COFFEE,
         urlencoding(&dlr)
     );
-    let r = h
-        .http
-        .get(h.url(&format!("/cgi-bin/sendsms?{q}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 202);
+    let (status, body) = sendsms(&h, &q).await;
+    assert_eq!(status, 202);
     assert_eq!(
-        r.text().await.unwrap(),
+        body,
         "0: Accepted for delivery; failed for 1 of 3 receivers: \
          447700900024 (Recipient opted out: message not sent)"
     );
@@ -213,13 +208,7 @@ async fn kannel_sendsms_shim() {
         "user=coffee-app&pass={}&from=12345&to=447700900025&text=%00h%00%E9&charset=UTF-16BE",
         api_support::COFFEE
     );
-    let r = h
-        .http
-        .get(h.url(&format!("/cgi-bin/sendsms?{q}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 202);
+    assert_eq!(sendsms(&h, &q).await.0, 202);
     let (_, page) = h.get("/v1/messages?to=447700900025", ADMIN).await;
     assert_eq!(page["data"][0]["text"], "hé");
 
@@ -260,14 +249,9 @@ async fn kannel_sendsms_shim() {
             "Unsupported coding",
         ),
     ] {
-        let r = h
-            .http
-            .get(h.url(&format!("/cgi-bin/sendsms?{q}")))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), status, "{q}");
-        assert!(r.text().await.unwrap().starts_with(text), "{q}");
+        let (got, body) = sendsms(&h, q).await;
+        assert_eq!(got, status, "{q}");
+        assert!(body.starts_with(text), "{q}: {body}");
     }
     h.shutdown().await;
 }
@@ -352,4 +336,15 @@ fn urlencoding(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// `GET /cgi-bin/sendsms?{q}`: the status and the answer's text.
+async fn sendsms(h: &Harness, q: &str) -> (u16, String) {
+    let r = h
+        .http
+        .get(h.url(&format!("/cgi-bin/sendsms?{q}")))
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
 }

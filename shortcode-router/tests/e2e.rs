@@ -216,15 +216,7 @@ async fn stop_races_mts_in_flight() {
         }
         let mut sent = 0;
         for id in &accepted {
-            let mut status = MessageStatus::Queued;
-            for _ in 0..500 {
-                status = router.mt().store().get(id).await.unwrap().unwrap().status;
-                if status != MessageStatus::Queued {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-            match status {
+            match status_when(&router, id, |s| s != MessageStatus::Queued).await {
                 MessageStatus::Sent | MessageStatus::Delivered => sent += 1,
                 MessageStatus::Rejected => refused += 1,
                 other => panic!("MT {id} ended {other:?}"),
@@ -262,6 +254,50 @@ async fn stop_races_mts_in_flight() {
     .await;
 }
 
+/// A carrier over TLS with its own CA (`ca_file`) and the name its certificate carries
+/// (`tls_server_name`, the host being an address): the bind comes up, an MT is delivered and
+/// an MO reaches the handler.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tls_carrier_with_its_own_ca_and_server_name() {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+    use smsc_client::tls::{CertifiedKeyPem, TlsServerConfig};
+    within(60, async {
+        let ca_key = KeyPair::generate().unwrap();
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let ca = ca_params.self_signed(&ca_key).unwrap();
+        let leaf_key = KeyPair::generate().unwrap();
+        let leaf = CertificateParams::new(vec!["smsc.test".to_owned()])
+            .unwrap()
+            .signed_by(&leaf_key, &ca, &ca_key)
+            .unwrap();
+        let mut sim = SimConfig::default();
+        sim.smsc.tls = Some(TlsServerConfig::new(CertifiedKeyPem::new(
+            leaf.pem(),
+            leaf_key.serialize_pem(),
+        )));
+        let s = Setup::new(sim).await;
+        let ca_file = s.dir.path().join("ca.pem");
+        std::fs::write(&ca_file, ca.pem()).unwrap();
+        let text = s.config("").replacen(
+            "password = \"secret\"",
+            &format!(
+                "password = \"secret\"\ntls = true\nca_file = {ca_file:?}\n\
+                 tls_server_name = \"smsc.test\""
+            ),
+            1,
+        );
+        let router = start_router(&text).await;
+        let id = router.send(mt("over TLS")).await.unwrap();
+        let status = status_when(&router, &id, |s| s == MessageStatus::Delivered).await;
+        assert_eq!(status, MessageStatus::Delivered);
+        inject(&s.sim, "coffee time", SUB).await;
+        eventually(10, "the MO webhook", || s.h.accepted().len() == 1).await;
+        s.sim.shutdown().await;
+    })
+    .await;
+}
+
 /// A transmitter with a receiver alongside, bound as SMPP 3.3 (which has no transceiver): MTs
 /// go out on the transmitter, their receipts and the MOs come in on the receiver.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -285,14 +321,7 @@ async fn a_transmitter_and_a_receiver_carry_mts_receipts_and_mos() {
         kinds.sort();
         assert_eq!(kinds, ["Receiver", "Transmitter"]);
         let id = router.send(mt("your table is ready")).await.unwrap();
-        let mut status = MessageStatus::Queued;
-        for _ in 0..500 {
-            status = router.mt().store().get(&id).await.unwrap().unwrap().status;
-            if status == MessageStatus::Delivered {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let status = status_when(&router, &id, |s| s == MessageStatus::Delivered).await;
         assert_eq!(status, MessageStatus::Delivered, "the receipt came in");
         inject(&s.sim, "coffee time", SUB).await;
         eventually(10, "the MO webhook", || s.h.accepted().len() == 1).await;

@@ -9,7 +9,6 @@ mod common;
 
 use std::path::PathBuf;
 use std::process::Stdio;
-use std::time::Duration;
 
 use common::*;
 use serde_json::Value;
@@ -71,18 +70,6 @@ async fn next_submit(events: &mut mpsc::Receiver<Value>) -> Value {
     }
 }
 
-async fn wait_status(router: &shortcode_router::Service, id: &str, want: MessageStatus) {
-    let mut last = None;
-    for _ in 0..500 {
-        last = router.mt().store().get(id).await.unwrap().map(|m| m.status);
-        if last == Some(want) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("{id} stayed {last:?}, wanted {want:?}");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs interop/setup.sh (run by .ci/run)"]
 async fn interop_router_against_npm_smpp_smsc() {
@@ -135,8 +122,10 @@ async fn interop_router_against_npm_smpp_smsc() {
         let parts: Vec<&Value> = submits.iter().filter(|s| s["data_coding"] == 8).collect();
         assert_eq!(parts.len(), 2, "{submits:?}");
         assert!(parts.iter().all(|p| !p["udh"].is_null()), "{parts:?}");
-        wait_status(&router, &short, MessageStatus::Delivered).await;
-        wait_status(&router, &long, MessageStatus::Delivered).await;
+        for id in [&short, &long] {
+            let status = status_when(&router, id, |s| s == MessageStatus::Delivered).await;
+            assert_eq!(status, MessageStatus::Delivered, "{id}");
+        }
         let m = router.mt().store().get(&long).await.unwrap().unwrap();
         assert_eq!((m.segments, m.body.as_str()), (2, long_text.as_str()));
     })

@@ -196,6 +196,24 @@ pub async fn within<T>(secs: u64, body: impl Future<Output = T>) -> T {
         .expect("the test ran out of time")
 }
 
+/// Polls message `id`'s status until `done` holds for it (at most 10 s) and returns it.
+pub async fn status_when(
+    router: &Service,
+    id: &str,
+    done: impl Fn(shortcode_router::delivery::MessageStatus) -> bool,
+) -> shortcode_router::delivery::MessageStatus {
+    let mut status = None;
+    for _ in 0..500 {
+        let now = router.mt().store().get(id).await.unwrap().unwrap().status;
+        status = Some(now);
+        if done(now) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    status.unwrap()
+}
+
 /// Starts the simulator accepting the router's bind.
 pub async fn start_sim(mut config: SimConfig) -> SimHandle {
     config = config.account("router", "secret");
