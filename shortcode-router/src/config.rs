@@ -494,8 +494,6 @@ impl Config {
                      transmitter); a receiver keeps one bind to host"
                 )));
             }
-            c.id_form()
-                .map_err(|e| invalid(format!("carrier {name}: {e}")))?;
             for f in &c.failover {
                 let port = f.rsplit_once(':').map(|(h, p)| (h, p.parse::<u16>()));
                 if !matches!(port, Some((h, Ok(p))) if !h.trim().is_empty() && p > 0) {

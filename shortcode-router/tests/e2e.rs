@@ -9,19 +9,8 @@ use std::time::Duration;
 
 use common::*;
 use shortcode_router::delivery::MessageStatus;
-use shortcode_router::mt::{MtError, MtRequest};
-use shortcode_router::store::MtKind;
+use shortcode_router::mt::MtError;
 use smsc_client::sim::{Faults, SimConfig};
-
-fn mt(text: &str) -> MtRequest {
-    MtRequest {
-        from: CODE.into(),
-        to: SUB.into(),
-        text: text.into(),
-        program: Some("coffee".into()),
-        kind: MtKind::Api,
-    }
-}
 
 const CATCH_ALL: &str = r#"
 [[programs]]
@@ -279,20 +268,11 @@ async fn a_tls_carrier_with_its_own_ca_and_server_name() {
         let s = Setup::new(sim).await;
         let ca_file = s.dir.path().join("ca.pem");
         std::fs::write(&ca_file, ca.pem()).unwrap();
-        let text = s.config("").replacen(
-            "password = \"secret\"",
-            &format!(
-                "password = \"secret\"\ntls = true\nca_file = {ca_file:?}\n\
-                 tls_server_name = \"smsc.test\""
-            ),
-            1,
-        );
+        let text = s.config_with_carrier(&format!(
+            "tls = true\nca_file = {ca_file:?}\ntls_server_name = \"smsc.test\""
+        ));
         let router = start_router(&text).await;
-        let id = router.send(mt("over TLS")).await.unwrap();
-        let status = status_when(&router, &id, |s| s == MessageStatus::Delivered).await;
-        assert_eq!(status, MessageStatus::Delivered);
-        inject(&s.sim, "coffee time", SUB).await;
-        eventually(10, "the MO webhook", || s.h.accepted().len() == 1).await;
+        s.mt_delivered_and_mo_handled(&router, "over TLS").await;
         s.sim.shutdown().await;
     })
     .await;
@@ -305,11 +285,8 @@ async fn a_transmitter_and_a_receiver_carry_mts_receipts_and_mos() {
     within(60, async {
         let s = Setup::new(SimConfig::default()).await;
         let mut events = s.sim.subscribe();
-        let text = s.config("").replacen(
-            "password = \"secret\"",
-            "password = \"secret\"\nbind = \"transmitter\"\nreceivers = 1\n\
-             interface_version = \"3.3\"",
-            1,
+        let text = s.config_with_carrier(
+            "bind = \"transmitter\"\nreceivers = 1\ninterface_version = \"3.3\"",
         );
         let router = start_router(&text).await;
         let mut kinds = Vec::new();
@@ -320,11 +297,8 @@ async fn a_transmitter_and_a_receiver_carry_mts_receipts_and_mos() {
         }
         kinds.sort();
         assert_eq!(kinds, ["Receiver", "Transmitter"]);
-        let id = router.send(mt("your table is ready")).await.unwrap();
-        let status = status_when(&router, &id, |s| s == MessageStatus::Delivered).await;
-        assert_eq!(status, MessageStatus::Delivered, "the receipt came in");
-        inject(&s.sim, "coffee time", SUB).await;
-        eventually(10, "the MO webhook", || s.h.accepted().len() == 1).await;
+        s.mt_delivered_and_mo_handled(&router, "your table is ready")
+            .await;
         s.sim.shutdown().await;
     })
     .await;
@@ -337,10 +311,8 @@ async fn a_receiver_only_carrier_delivers_mos() {
     within(60, async {
         let s = Setup::new(SimConfig::default()).await;
         let mut events = s.sim.subscribe();
-        let text = s.config("").replacen(
-            "password = \"secret\"",
-            "password = \"secret\"\nbind = \"receiver\"\nsystem_type = \"VMA\"\nenquire_link_ms = 200",
-            1,
+        let text = s.config_with_carrier(
+            "bind = \"receiver\"\nsystem_type = \"VMA\"\nenquire_link_ms = 200",
         );
         let router = start_router(&text).await;
         match events.recv().await.unwrap() {

@@ -13,8 +13,6 @@ use std::process::Stdio;
 use common::*;
 use serde_json::Value;
 use shortcode_router::delivery::MessageStatus;
-use shortcode_router::mt::MtRequest;
-use shortcode_router::store::MtKind;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 use tokio::sync::mpsc;
@@ -99,16 +97,9 @@ async fn interop_router_against_npm_smpp_smsc() {
 
         // An MT, and a long Unicode one: each part a submit_sm with its UDH, each receipt
         // correlated (the SMSC's ids are unpadded lower-case hex).
-        let send = |text: &str| MtRequest {
-            from: CODE.into(),
-            to: SUB.into(),
-            text: text.into(),
-            program: Some("coffee".into()),
-            kind: MtKind::Api,
-        };
-        let short = router.send(send("Your order is ready")).await.unwrap();
+        let short = router.send(mt("Your order is ready")).await.unwrap();
         let long_text = "Καλημέρα! ".repeat(12);
-        let long = router.send(send(&long_text)).await.unwrap();
+        let long = router.send(mt(&long_text)).await.unwrap();
         let mut submits = Vec::new();
         while submits.len() < 3 {
             submits.push(next_submit(&mut events).await);

@@ -183,6 +183,35 @@ impl Setup {
         )
     }
 
+    /// [`Setup::config`] with `settings` (TOML lines) added to the carrier's table.
+    pub fn config_with_carrier(&self, settings: &str) -> String {
+        self.config("").replacen(
+            "password = \"secret\"",
+            &format!("password = \"secret\"\n{settings}"),
+            1,
+        )
+    }
+
+    /// An MT goes out and its receipt makes it `delivered`; an MO reaches the handler.
+    pub async fn mt_delivered_and_mo_handled(&self, router: &Service, text: &str) {
+        let id = router.send(mt(text)).await.unwrap();
+        let status = status_when(router, &id, |s| {
+            s == shortcode_router::delivery::MessageStatus::Delivered
+        })
+        .await;
+        assert_eq!(
+            status,
+            shortcode_router::delivery::MessageStatus::Delivered,
+            "the receipt came in"
+        );
+        let before = self.h.accepted().len();
+        inject(&self.sim, "coffee time", SUB).await;
+        eventually(10, "the MO webhook", || {
+            self.h.accepted().len() == before + 1
+        })
+        .await;
+    }
+
     /// The router, started on [`Setup::config`]`(extra)`.
     pub async fn router(&self, extra: &str) -> Service {
         start_router(&self.config(extra)).await
@@ -194,6 +223,17 @@ pub async fn within<T>(secs: u64, body: impl Future<Output = T>) -> T {
     tokio::time::timeout(Duration::from_secs(secs), body)
         .await
         .expect("the test ran out of time")
+}
+
+/// An API MT of the coffee program from the short code to the subscriber.
+pub fn mt(text: &str) -> shortcode_router::mt::MtRequest {
+    shortcode_router::mt::MtRequest {
+        from: CODE.into(),
+        to: SUB.into(),
+        text: text.into(),
+        program: Some("coffee".into()),
+        kind: shortcode_router::store::MtKind::Api,
+    }
 }
 
 /// Polls message `id`'s status until `done` holds for it (at most 10 s) and returns it.
