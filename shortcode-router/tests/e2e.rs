@@ -182,16 +182,34 @@ async fn stop_races_mts_in_flight() {
         .await;
         let router = s.router("").await;
         let router = std::sync::Arc::new(router);
+        // Senders start five at a time every 5 ms from before the STOP until its confirmation reached the
+        // carrier: the first MT is on the wire before the STOP is injected (some are sent) and
+        // the last senders start after the opt-out was recorded (some are refused), whatever
+        // the machine's speed; those in between race it.
+        let confirmed = || {
+            mts_to(&s.sim, SUB)
+                .iter()
+                .any(|s| s.text.contains("unsubscribed"))
+        };
         let mut senders = Vec::new();
-        for i in 0..40 {
-            let r = router.clone();
-            senders.push(tokio::spawn(async move {
-                tokio::time::sleep(Duration::from_millis(i * 10)).await;
-                r.send(mt(&format!("offer {i}"))).await
-            }));
+        let mut stop_injected = false;
+        let mut after_confirmation = 0;
+        while after_confirmation < 3 {
+            assert!(senders.len() < 3000, "the STOP was never confirmed");
+            for _ in 0..5 {
+                let r = router.clone();
+                let text = format!("offer {}", senders.len());
+                senders.push(tokio::spawn(async move { r.send(mt(&text)).await }));
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            if !stop_injected && !mts_to(&s.sim, SUB).is_empty() {
+                inject(&s.sim, "STOP", SUB).await;
+                stop_injected = true;
+            }
+            if confirmed() {
+                after_confirmation += 1;
+            }
         }
-        tokio::time::sleep(Duration::from_millis(150)).await;
-        inject(&s.sim, "STOP", SUB).await;
         // An MT is refused either at once (the STOP was recorded before it was accepted) or
         // under the consent gate just before submission (recorded `rejected` in the history).
         let mut accepted = Vec::new();
@@ -211,12 +229,6 @@ async fn stop_races_mts_in_flight() {
                 other => panic!("MT {id} ended {other:?}"),
             }
         }
-        eventually(10, "STOP confirmation", || {
-            mts_to(&s.sim, SUB)
-                .iter()
-                .any(|s| s.text.contains("unsubscribed"))
-        })
-        .await;
         let got = mts_to(&s.sim, SUB);
         let pos = got
             .iter()
