@@ -31,6 +31,37 @@ async fn optouts_block_mts_and_are_audited() {
         "{v}"
     );
     assert_eq!(h.sim.counters().submits, 0);
+    // Opt-outs are kept per short code: another sender (unconfigured, or the short code with a
+    // space) is refused, not sent around the opt-out through the carrier.
+    for from in ["12345 ", "1234", "0"] {
+        let (s, v) = h
+            .post(
+                "/v1/messages",
+                ADMIN,
+                json!({"from": from, "to": "447700900010", "text": "promo"}),
+            )
+            .await;
+        assert_eq!(
+            (s, v["error"]["code"].as_str()),
+            (422, Some("unknown_short_code")),
+            "{from:?}: {v}"
+        );
+    }
+    let (s, body) = sendsms(
+        &h,
+        "user=admin&pass=admin-token-0123456789&from=0&to=447700900010&text=promo",
+    )
+    .await;
+    assert_eq!(s, 400, "{body}");
+    assert!(body.contains("not a configured short code"), "{body}");
+    assert_eq!(h.sim.counters().submits, 0);
+    // A short-code filter that cannot be one is refused.
+    let (s, v) = h.get("/v1/optouts?short_code=%0A1", ADMIN).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (400, Some("invalid_request")),
+        "{v}"
+    );
     // Scope: the coffee key cannot touch tea's short code; unknown codes are 404.
     let (s, v) = h
         .post(

@@ -117,6 +117,7 @@ struct Rig {
 
 fn routes() -> Routes {
     let mut r = Routes::default();
+    r.short_codes.insert("12345".into());
     r.carriers.insert("12345".into(), "fake".into());
     r.programs.insert("coffee".into(), "12345".into());
     r.default_program.insert("12345".into(), "coffee".into());

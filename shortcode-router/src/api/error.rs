@@ -31,6 +31,9 @@ pub enum ApiError {
     /// The program's quiet hours are on.
     #[error("{0}")]
     QuietHours(String),
+    /// `from` is not one of the configured short codes.
+    #[error("{0}")]
+    UnknownShortCode(String),
     /// The `Idempotency-Key` was used with another request.
     #[error("{0}")]
     IdempotencyConflict(String),
@@ -53,6 +56,7 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::RecipientOptedOut(_) => "recipient_opted_out",
             ApiError::QuietHours(_) => "quiet_hours",
+            ApiError::UnknownShortCode(_) => "unknown_short_code",
             ApiError::IdempotencyConflict(_) => "idempotency_key_reused",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal_error",
@@ -67,9 +71,9 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::RecipientOptedOut(_) | ApiError::QuietHours(_) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            ApiError::RecipientOptedOut(_)
+            | ApiError::QuietHours(_)
+            | ApiError::UnknownShortCode(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::IdempotencyConflict(_) => StatusCode::CONFLICT,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -103,6 +107,7 @@ impl From<MtError> for ApiError {
             MtError::Invalid(_) => ApiError::InvalidRequest(m),
             MtError::OptedOut { .. } => ApiError::RecipientOptedOut(m),
             MtError::QuietHours(_) => ApiError::QuietHours(m),
+            MtError::UnknownShortCode(_) => ApiError::UnknownShortCode(m),
             MtError::Forbidden(_) => ApiError::Forbidden(m),
             MtError::IdempotencyConflict(_) => ApiError::IdempotencyConflict(m),
             MtError::NotFound(_) => ApiError::NotFound(m),

@@ -239,9 +239,10 @@ fn refusal(e: &MtError) -> (StatusCode, String) {
             StatusCode::FORBIDDEN,
             "Recipient opted out: message not sent".to_owned(),
         ),
-        MtError::Invalid(_) | MtError::Forbidden(_) | MtError::QuietHours(_) => {
-            (StatusCode::BAD_REQUEST, e.to_string())
-        }
+        MtError::Invalid(_)
+        | MtError::Forbidden(_)
+        | MtError::QuietHours(_)
+        | MtError::UnknownShortCode(_) => (StatusCode::BAD_REQUEST, e.to_string()),
         MtError::NoCarrier(_) | MtError::ShuttingDown => {
             (StatusCode::SERVICE_UNAVAILABLE, e.to_string())
         }

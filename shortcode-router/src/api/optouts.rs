@@ -93,6 +93,12 @@ pub async fn list(
         .find(|(k, _)| k == "short_code")
         .map(|(_, v)| v.clone());
     if let Some(c) = &code {
+        if c.is_empty() || c.len() > 20 || c.chars().any(|ch| ch.is_whitespace() || ch.is_control())
+        {
+            return Err(ApiError::InvalidRequest(format!(
+                "`short_code` must be 1 to 20 characters without spaces (got {c:?})"
+            )));
+        }
         check_code(&s, &caller, c)?;
     }
     let allowed = codes(&s, &caller);
@@ -120,11 +126,7 @@ async fn change(
     opted_out: bool,
     reason: Option<String>,
 ) -> Result<(), ApiError> {
-    let r = s.mt.routes();
-    let known = r.carriers.contains_key(code)
-        || r.default_program.contains_key(code)
-        || r.programs.values().any(|c| c == code);
-    if !known {
+    if !s.mt.routes().short_codes.contains(code) {
         return Err(ApiError::NotFound(format!(
             "short code {code} is not configured"
         )));

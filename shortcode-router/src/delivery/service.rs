@@ -153,6 +153,9 @@ pub enum MtError {
     /// No such message.
     #[error("no message {0}")]
     NotFound(String),
+    /// `from` is not a configured short code.
+    #[error("{0:?} is not a configured short code")]
+    UnknownShortCode(String),
     /// No carrier that can send serves the short code (none is configured for it, or its
     /// carrier binds as a receiver only).
     #[error("no carrier can send from short code {0}")]
@@ -178,8 +181,10 @@ pub struct Routes {
     pub programs: HashMap<String, String>,
     /// Short code -> its default program.
     pub default_program: HashMap<String, String>,
-    /// The carrier for short codes without one (the only carrier, when it can send).
-    pub fallback_carrier: Option<String>,
+    /// Every configured short code, those whose carrier only receives included: an MT from
+    /// anything else is refused ([`MtError::UnknownShortCode`]), so that opt-outs, which are
+    /// kept per short code, cannot be stepped around with another sender.
+    pub short_codes: std::collections::HashSet<String>,
     /// Carriers configured not to be asked for delivery receipts (`receipts = false`).
     pub no_receipts: std::collections::HashSet<String>,
 }
@@ -193,7 +198,7 @@ impl Routes {
             .flatten()
             .filter(|name| sends(name));
         let mut r = Routes {
-            fallback_carrier: fallback.clone(),
+            short_codes: c.short_codes.iter().map(|sc| sc.code.clone()).collect(),
             no_receipts: c
                 .carriers
                 .iter()
@@ -219,10 +224,7 @@ impl Routes {
     }
 
     fn carrier_for(&self, short_code: &str) -> Option<&str> {
-        self.carriers
-            .get(short_code)
-            .or(self.fallback_carrier.as_ref())
-            .map(String::as_str)
+        self.carriers.get(short_code).map(String::as_str)
     }
 }
 
@@ -383,6 +385,9 @@ impl MtService {
             return Err(MtError::ShuttingDown);
         }
         let to = validate(&req)?;
+        if !self.routes.short_codes.contains(&req.from) {
+            return Err(MtError::UnknownShortCode(req.from.clone()));
+        }
         let program = match &req.program {
             Some(p) => {
                 let code = self
