@@ -3,8 +3,9 @@
 # at the exact versions the repo pins, and prints what it installed:
 #   interop/node/node_modules    npm `smpp` (interop/node/package-lock.json, `npm ci`)
 #   interop/python/.venv         PyPI `smpplib` (interop/python/requirements.txt, with hashes)
+#   interop/openapi/.venv        PyPI `schemathesis` (interop/openapi/requirements.txt, with hashes)
 # Idempotent: an install is redone only when its lock file, the tool versions or the installed
-# versions changed (INTEROP_FORCE=1 redoes both). Any failure exits non-zero, so CI fails rather
+# versions changed (INTEROP_FORCE=1 redoes all). Any failure exits non-zero, so CI fails rather
 # than skipping a peer. Needs node >= 18 with npm, and python >= 3.8 with the venv module
 # (Debian/Ubuntu: apt-get install python3-venv). PYTHON picks the interpreter (default python3).
 set -euo pipefail
@@ -49,22 +50,28 @@ need "$python" "install Python >= 3.8 or set PYTHON"
 "$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 8) else 1)' ||
     die "$("$python" --version 2>&1) is too old; need >= 3.8"
 
+# venv DIR: a venv in DIR/.venv with exactly DIR/requirements.txt (hash-pinned), redone only
+# when that file or the interpreter changed.
+venv() {
+    local dir="$1" venv="$1/.venv"
+    local stamp="$venv/.interop-stamp" want
+    want="$( (cat "$dir/requirements.txt"; "$python" --version 2>&1; readlink -f "$(command -v "$python")") | sha256sum | cut -d' ' -f1)"
+    if [ -n "$force" ] || [ ! -x "$venv/bin/python" ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+        echo "==> python venv + pip install (interop/$(basename "$dir"))"
+        rm -rf "$venv"
+        "$python" -m venv "$venv" ||
+            die "cannot create a venv with $python (Debian/Ubuntu: apt-get install python3-venv)"
+        # --require-hashes: every package, dependencies included, must be pinned with its hash
+        # in requirements.txt, or the install fails.
+        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
+            --require-hashes -r "$dir/requirements.txt"
+        echo "$want" >"$stamp"
+    fi
+}
+
 py_dir="$here/python"
-venv="$py_dir/.venv"
-venv_python="$venv/bin/python"
-py_stamp="$venv/.interop-stamp"
-py_want="$( (cat "$py_dir/requirements.txt"; "$python" --version 2>&1; readlink -f "$(command -v "$python")") | sha256sum | cut -d' ' -f1)"
-if [ -n "$force" ] || [ ! -x "$venv_python" ] || [ ! -f "$py_stamp" ] || [ "$(cat "$py_stamp")" != "$py_want" ]; then
-    echo "==> python venv + pip install (interop/python)"
-    rm -rf "$venv"
-    "$python" -m venv "$venv" ||
-        die "cannot create a venv with $python (Debian/Ubuntu: apt-get install python3-venv)"
-    # --require-hashes: every package, smpplib's dependencies included, must be pinned with its
-    # hash in requirements.txt, or the install fails.
-    "$venv_python" -m pip install --quiet --disable-pip-version-check --no-input \
-        --require-hashes -r "$py_dir/requirements.txt"
-    echo "$py_want" >"$py_stamp"
-fi
+venv_python="$py_dir/.venv/bin/python"
+venv "$py_dir"
 
 smpplib_pinned="$(sed -n 's/^smpplib==\([^ ]*\).*/\1/p' "$py_dir/requirements.txt")"
 smpplib_installed="$("$venv_python" -c 'import importlib.metadata as m, smpplib.client; print(m.version("smpplib"))')" ||
@@ -72,6 +79,18 @@ smpplib_installed="$("$venv_python" -c 'import importlib.metadata as m, smpplib.
 [ "$smpplib_installed" = "$smpplib_pinned" ] ||
     die "smpplib $smpplib_installed installed but $smpplib_pinned pinned; rerun with INTEROP_FORCE=1"
 
+# --- python: PyPI `schemathesis` (the OpenAPI fuzzer of the router's API) ---------------------
+"$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 9) else 1)' ||
+    die "$("$python" --version 2>&1) is too old for schemathesis; need >= 3.9"
+st_dir="$here/openapi"
+venv "$st_dir"
+st_pinned="$(sed -n 's/^schemathesis==\([^ ]*\).*/\1/p' "$st_dir/requirements.txt")"
+st_installed="$("$st_dir/.venv/bin/python" -c 'import importlib.metadata as m; print(m.version("schemathesis"))')" ||
+    die "schemathesis is not installed in interop/openapi/.venv; rerun with INTEROP_FORCE=1"
+[ "$st_installed" = "$st_pinned" ] ||
+    die "schemathesis $st_installed installed but $st_pinned pinned; rerun with INTEROP_FORCE=1"
+
 echo "interop peers ready:"
 echo "  node $(node --version), npm smpp $smpp_installed   ($node_dir)"
 echo "  $("$venv_python" --version 2>&1), PyPI smpplib $smpplib_installed   ($venv_python)"
+echo "  PyPI schemathesis $st_installed   ($st_dir/.venv/bin/schemathesis)"

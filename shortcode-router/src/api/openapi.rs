@@ -5,6 +5,7 @@ use axum::Json;
 use serde_json::{Value, json};
 
 use crate::api::ROUTES;
+use crate::delivery::service::MAX_TEXT_CHARS;
 
 /// `GET /openapi.json`.
 pub async fn document() -> Json<Value> {
@@ -34,7 +35,13 @@ fn operation(method: &str, path: &str) -> Value {
     let secured = json!([{"bearer": []}]);
     let id_param =
         json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}});
-    let q = |name: &str, desc: &str| json!({"name": name, "in": "query", "required": false, "description": desc, "schema": {"type": "string"}});
+    let q = |name: &str, desc: &str, schema: &Value| json!({"name": name, "in": "query", "required": false, "description": desc, "schema": schema});
+    let text = json!({"type": "string"});
+    let limit = json!({"type": "integer", "minimum": 1, "maximum": 1000});
+    let number = json!({"$ref": "#/components/schemas/Number"});
+    let code = json!({"$ref": "#/components/schemas/ShortCode"});
+    // RFC 3339 (2026-01-31T12:00:00Z) or Unix seconds.
+    let time = json!({"anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "pattern": "^-?[0-9]{1,15}$"}]});
     let kannel_params = json!(
         [
             "user", "pass", "from", "to", "text", "coding", "charset", "validity", "dlr-mask",
@@ -49,16 +56,20 @@ fn operation(method: &str, path: &str) -> Value {
         ("post", "/v1/messages") => json!({
             "summary": "Send an MT message",
             "security": secured,
-            "parameters": [{"name": "Idempotency-Key", "in": "header", "required": false, "schema": {"type": "string"}}],
+            "parameters": [{"name": "Idempotency-Key", "in": "header", "required": false, "description": "the same key again answers with the message it made (409 if the request differs)",
+                "schema": {"type": "string", "minLength": 1, "maxLength": 255}}],
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SendMessage"}}}},
             "responses": merge(json_ok("202", "queued", json!({"$ref": "#/components/schemas/Accepted"})), err(&["400", "401", "403", "409", "422", "503"])),
         }),
         ("get", "/v1/messages") => json!({
             "summary": "Search messages (newest first, cursor paging)",
             "security": secured,
-            "parameters": [q("to", "recipient"), q("from", "sender"), q("number", "sender or recipient"), q("status", "queued|sent|delivered|undelivered|expired|rejected|failed"),
-                q("since", "RFC 3339 or Unix seconds"), q("until", "RFC 3339 or Unix seconds"), q("direction", "mt|mo"),
-                q("limit", "1..1000, default 50"), q("cursor", "next_cursor of the previous page")],
+            "parameters": [q("to", "recipient", &text), q("from", "sender", &text), q("number", "sender or recipient", &text),
+                q("status", "only messages in this status", &json!({"$ref": "#/components/schemas/Status"})),
+                q("since", "created at or after: RFC 3339 or Unix seconds", &time), q("until", "created before: RFC 3339 or Unix seconds", &time),
+                q("direction", "mt (sent) or mo (received)", &json!({"type": "string", "enum": ["mt", "mo"]})),
+                q("limit", "page size, default 50", &limit),
+                q("cursor", "next_cursor of the previous page", &json!({"type": "string", "pattern": "^c[0-9a-f]{1,16}\\..+$"}))],
             "responses": merge(json_ok("200", "a page", json!({"type": "object", "properties": {
                 "data": {"type": "array", "items": {"$ref": "#/components/schemas/Message"}},
                 "next_cursor": {"type": ["string", "null"]}}})), err(&["400", "401"])),
@@ -78,29 +89,29 @@ fn operation(method: &str, path: &str) -> Value {
         ("get", "/v1/optouts") => json!({
             "summary": "List opted-out subscribers",
             "security": secured,
-            "parameters": [q("short_code", "only this short code"), q("limit", "1..1000")],
+            "parameters": [q("short_code", "only this short code", &code), q("limit", "page size, default 100", &limit)],
             "responses": merge(json_ok("200", "opt-outs", json!({"type": "object"})), err(&["400", "401", "403"])),
         }),
         ("post", "/v1/optouts") => json!({
             "summary": "Opt a subscriber out of a short code",
             "security": secured,
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object",
-                "required": ["subscriber", "short_code"],
-                "properties": {"subscriber": {"type": "string"}, "short_code": {"type": "string"}, "reason": {"type": "string"}}}}}},
+                "required": ["subscriber", "short_code"], "additionalProperties": false,
+                "properties": {"subscriber": number, "short_code": code, "reason": {"type": "string"}}}}}},
             "responses": merge(json_ok("201", "opted out", json!({"type": "object"})), err(&["400", "401", "403", "404"])),
         }),
         ("delete", "/v1/optouts/{short_code}/{subscriber}") => json!({
             "summary": "Remove an opt-out",
             "security": secured,
             "parameters": [
-                {"name": "short_code", "in": "path", "required": true, "schema": {"type": "string"}},
-                {"name": "subscriber", "in": "path", "required": true, "schema": {"type": "string"}}],
+                {"name": "short_code", "in": "path", "required": true, "schema": code},
+                {"name": "subscriber", "in": "path", "required": true, "schema": number}],
             "responses": merge(json_ok("200", "opted back in", json!({"type": "object"})), err(&["400", "401", "403", "404"])),
         }),
         ("get", "/v1/optouts/audit") => json!({
             "summary": "The opt-out audit trail",
             "security": secured,
-            "parameters": [q("subscriber", "only this subscriber"), q("limit", "1..1000")],
+            "parameters": [q("subscriber", "only this subscriber", &number), q("limit", "page size, default 100", &limit)],
             "responses": merge(json_ok("200", "audit entries", json!({"type": "object"})), err(&["400", "401"])),
         }),
         ("get", "/cgi-bin/sendsms") | ("post", "/cgi-bin/sendsms") => json!({
@@ -135,7 +146,7 @@ pub fn openapi() -> Value {
             o.insert((*method).to_owned(), operation(method, path));
         }
     }
-    let status = json!({"type": "string", "enum": ["queued", "sent", "delivered", "undelivered", "expired", "rejected", "failed"]});
+    let status = json!({"$ref": "#/components/schemas/Status"});
     json!({
         "openapi": "3.1.0",
         "info": {"title": "shortcode-router API", "version": env!("CARGO_PKG_VERSION"),
@@ -146,14 +157,17 @@ pub fn openapi() -> Value {
             "schemas": {
                 "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object",
                     "required": ["code", "message"], "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}},
+                "Status": {"type": "string", "enum": ["queued", "sent", "delivered", "undelivered", "expired", "rejected", "failed"]},
+                "Number": {"type": "string", "pattern": "^\\+?[0-9]{1,20}$", "description": "a phone number: digits with an optional leading +"},
+                "ShortCode": {"type": "string", "minLength": 1, "maxLength": 20, "pattern": "^\\S+$", "description": "one of the configured short codes"},
                 "SendMessage": {"type": "object", "required": ["from", "to", "text"], "additionalProperties": false, "properties": {
-                    "from": {"type": "string", "description": "the short code"},
-                    "to": {"type": "string", "description": "the subscriber, digits with an optional +"},
-                    "text": {"type": "string"},
-                    "program": {"type": "string"},
-                    "status_callback": {"type": "string", "format": "uri"},
-                    "validity": {"type": "integer", "description": "seconds"},
-                    "encoding": {"type": "string", "enum": ["auto", "gsm7", "ucs2"]}}},
+                    "from": {"$ref": "#/components/schemas/ShortCode"},
+                    "to": {"$ref": "#/components/schemas/Number"},
+                    "text": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT_CHARS},
+                    "program": {"type": ["string", "null"], "minLength": 1, "description": "a configured program on `from` (the short code's only program if left out)"},
+                    "status_callback": {"type": ["string", "null"], "format": "uri", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://", "description": "an http(s) URL for status callbacks"},
+                    "validity": {"type": ["integer", "null"], "minimum": 1, "maximum": 8_553_600, "description": "seconds (at most 99 days)"},
+                    "encoding": {"type": ["string", "null"], "enum": ["auto", "gsm7", "ucs2", null]}}},
                 "Accepted": {"type": "object", "properties": {
                     "id": {"type": "string"}, "status": status, "segments": {"type": "integer"},
                     "encoding": {"type": "string"}, "program": {"type": ["string", "null"]}}},
