@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::api::{ApiConfig, AppState, Auth};
+use crate::api::{ApiConfig, AppState, Auth, Serves};
 use crate::config::Config;
 use crate::delivery::carrier::Carrier;
 use crate::delivery::{MtConfig, MtService};
@@ -42,6 +42,12 @@ pub fn parse_config(text: &str) -> anyhow::Result<(Config, ServiceSections)> {
             .map_err(|e| anyhow::anyhow!("[api]: {e}"))?,
         None => ApiConfig::default(),
     };
+    if api.ops_listen == Some(api.listen) && api.listen.port() != 0 {
+        anyhow::bail!(
+            "[api]: ops_listen is listen ({}): leave it out to serve both there",
+            api.listen
+        );
+    }
     let mt = match value.remove("mt") {
         Some(v) => v
             .try_into::<MtConfig>()
@@ -59,8 +65,10 @@ pub struct App {
     carriers: Vec<Arc<dyn Carrier>>,
     service: Option<crate::Service>,
     api_addr: std::net::SocketAddr,
+    ops_addr: Option<std::net::SocketAddr>,
     stop_api: watch::Sender<bool>,
-    api_task: JoinHandle<std::io::Result<()>>,
+    /// The API's listener and, with `ops_listen`, the operations one.
+    api_tasks: Vec<JoinHandle<std::io::Result<()>>>,
 }
 
 impl std::fmt::Debug for App {
@@ -108,23 +116,58 @@ impl App {
             auth,
             carriers: Arc::new(config.carriers.keys().cloned().collect()),
         };
-        let (stop_api, mut stop_rx) = watch::channel(false);
-        let api_task = tokio::spawn(crate::api::serve(listener, state, async move {
-            let _ = stop_rx.wait_for(|v| *v).await;
-        }));
+        let ops_listener =
+            match sections.api.ops_listen {
+                Some(addr) => Some(tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+                    anyhow::anyhow!("cannot listen on {addr} (api.ops_listen): {e}")
+                })?),
+                None => None,
+            };
+        let (stop_api, stop_rx) = watch::channel(false);
+        let stopped = |mut rx: watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|v| *v).await;
+        };
+        let mut ops_addr = None;
+        let mut tasks = Vec::new();
+        let api_serves = match ops_listener {
+            Some(l) => {
+                ops_addr = Some(l.local_addr()?);
+                tasks.push(tokio::spawn(crate::api::serve(
+                    l,
+                    state.clone(),
+                    Serves::Ops,
+                    stopped(stop_rx.clone()),
+                )));
+                Serves::Api
+            }
+            None => Serves::All,
+        };
+        tasks.push(tokio::spawn(crate::api::serve(
+            listener,
+            state,
+            api_serves,
+            stopped(stop_rx),
+        )));
         Ok(App {
             mt,
             carriers,
             service,
             api_addr,
+            ops_addr,
             stop_api,
-            api_task,
+            api_tasks: tasks,
         })
     }
 
     /// Where the API listens.
     pub fn api_addr(&self) -> std::net::SocketAddr {
         self.api_addr
+    }
+
+    /// Where `/metrics`, `/healthz` and `/readyz` listen: `[api] ops_listen` when set, else
+    /// the API's address.
+    pub fn ops_addr(&self) -> std::net::SocketAddr {
+        self.ops_addr.unwrap_or(self.api_addr)
     }
 
     /// The MT pipeline.
@@ -152,7 +195,11 @@ impl App {
     pub async fn shutdown(mut self, deadline: Duration) -> bool {
         let _ = self.stop_api.send(true);
         let started = std::time::Instant::now();
-        let _ = tokio::time::timeout(deadline, &mut self.api_task).await;
+        let _ = tokio::time::timeout(
+            deadline,
+            futures::future::join_all(self.api_tasks.iter_mut()),
+        )
+        .await;
         let drained = self
             .mt
             .shutdown(deadline.saturating_sub(started.elapsed()))
@@ -218,7 +265,7 @@ pub async fn terminated() {
 pub async fn run(config: &Path, deadline: Duration) -> anyhow::Result<()> {
     let (config, sections) = load_config(config)?;
     let app = App::start(config, sections, None).await?;
-    tracing::info!(api = %app.api_addr(), "shortcode-router running; SIGTERM or Ctrl-C stops it");
+    tracing::info!(api = %app.api_addr(), ops = %app.ops_addr(), "shortcode-router running; SIGTERM or Ctrl-C stops it");
     if !app.wait_bound(Duration::from_secs(30)).await {
         tracing::warn!("not every carrier is bound yet; still trying (see /readyz)");
     }

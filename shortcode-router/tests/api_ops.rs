@@ -379,3 +379,56 @@ async fn sendsms(h: &Harness, q: &str) -> (u16, String) {
         .unwrap();
     (r.status().as_u16(), r.text().await.unwrap())
 }
+
+/// `[api] ops_listen`: `/metrics`, `/healthz` and `/readyz` move to their own address (off a
+/// public API listener), everything else stays on `listen`; shutdown closes both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ops_endpoints_on_their_own_listener() {
+    use shortcode_router::app::{App, parse_config};
+    use smsc_client::sim::{SimConfig, Simulator};
+    let sim = Simulator::start(SimConfig::default().account("router", "secret"))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (config, mut sections) =
+        parse_config(&api_support::config(dir.path(), sim.local_addr(), "")).unwrap();
+    sections.api.ops_listen = Some("127.0.0.1:0".parse().unwrap());
+    let app = App::start(config, sections, None).await.unwrap();
+    assert!(app.wait_bound(api_support::T).await);
+    assert_ne!(app.api_addr(), app.ops_addr());
+    let api = format!("http://{}", app.api_addr());
+    let ops = format!("http://{}", app.ops_addr());
+    let http = reqwest::Client::new();
+    let status = |base: &str, path: &str| {
+        let r = http.get(format!("{base}{path}")).bearer_auth(ADMIN).send();
+        async move { r.await.unwrap().status().as_u16() }
+    };
+    for path in shortcode_router::api::OPS_ROUTES {
+        assert_eq!(status(&ops, path).await, 200, "{path} on ops_listen");
+        assert_eq!(status(&api, path).await, 404, "{path} on listen");
+    }
+    let metrics = http
+        .get(format!("{ops}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("router_carrier_binds_up"), "{metrics}");
+    for path in ["/v1/messages", "/openapi.json"] {
+        assert_eq!(status(&api, path).await, 200, "{path} on listen");
+        assert_eq!(status(&ops, path).await, 404, "{path} on ops_listen");
+    }
+    assert!(app.shutdown(std::time::Duration::from_secs(10)).await);
+    assert!(reqwest::get(format!("{ops}/healthz")).await.is_err());
+    assert!(reqwest::get(format!("{api}/openapi.json")).await.is_err());
+
+    // The same address twice is a configuration error.
+    let both = api_support::config(dir.path(), sim.local_addr(), "").replace(
+        "listen = \"127.0.0.1:0\"",
+        "listen = \"127.0.0.1:8089\"\nops_listen = \"127.0.0.1:8089\"",
+    );
+    let e = parse_config(&both).unwrap_err().to_string();
+    assert!(e.contains("ops_listen"), "{e}");
+}

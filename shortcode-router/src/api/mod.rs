@@ -30,6 +30,10 @@ pub struct ApiConfig {
     /// Where the API listens (default `127.0.0.1:8080`).
     #[serde(default = "default_listen")]
     pub listen: SocketAddr,
+    /// Where the operations endpoints ([`OPS_ROUTES`]: metrics, liveness, readiness) listen
+    /// instead; unset, they share `listen`. Keeps them off a public API address.
+    #[serde(default)]
+    pub ops_listen: Option<SocketAddr>,
     /// The API keys.
     #[serde(default)]
     pub keys: Vec<ApiKeyConfig>,
@@ -39,6 +43,7 @@ impl Default for ApiConfig {
     fn default() -> Self {
         ApiConfig {
             listen: default_listen(),
+            ops_listen: None,
             keys: Vec::new(),
         }
     }
@@ -121,11 +126,35 @@ fn endpoint(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
     })
 }
 
+/// The operations endpoints, served on `[api] ops_listen` when it is set.
+pub const OPS_ROUTES: &[&str] = &["/metrics", "/healthz", "/readyz"];
+
+/// Which of [`ROUTES`] a listener serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Serves {
+    /// Every route (no `ops_listen`).
+    All,
+    /// All but [`OPS_ROUTES`].
+    Api,
+    /// Only [`OPS_ROUTES`].
+    Ops,
+}
+
+impl Serves {
+    fn includes(self, path: &str) -> bool {
+        match self {
+            Serves::All => true,
+            Serves::Api => !OPS_ROUTES.contains(&path),
+            Serves::Ops => OPS_ROUTES.contains(&path),
+        }
+    }
+}
+
 /// The API's router, built from [`ROUTES`] (so the OpenAPI document, which is checked against
-/// [`ROUTES`], describes exactly what is served).
-pub fn router(state: AppState) -> Router {
+/// [`ROUTES`], describes exactly what is served): every route, or those `serves` says.
+pub fn router(state: AppState, serves: Serves) -> Router {
     let mut by_path: BTreeMap<&str, MethodRouter<AppState>> = BTreeMap::new();
-    for (method, path) in ROUTES {
+    for (method, path) in ROUTES.iter().filter(|(_, p)| serves.includes(p)) {
         let Some(e) = endpoint(method, path) else {
             tracing::error!(method, path, "route without a handler: not served");
             continue;
@@ -145,13 +174,15 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves `router` on `listener` until `shutdown` resolves (then finishes requests in flight).
+/// Serves the routes `serves` names on `listener` until `shutdown` resolves (then finishes
+/// requests in flight).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
+    serves: Serves,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
+    axum::serve(listener, router(state, serves))
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -124,12 +124,16 @@ fn operation(method: &str, path: &str) -> Value {
                 "503": {"description": "no carrier bound, or shutting down", "content": {"text/plain": {"schema": {"type": "string"}}}},
             },
         }),
-        ("get", "/metrics") => json!({"summary": "Prometheus metrics", "responses": plain}),
-        ("get", "/healthz") => {
-            json!({"summary": "Liveness", "responses": json_ok("200", "alive", json!({"type": "object"}))})
+        ("get", "/metrics") => {
+            json!({"summary": "Prometheus metrics (on `[api] ops_listen` when set)", "responses": plain})
         }
-        ("get", "/readyz") => json!({"summary": "Readiness: store open, a bind up per carrier",
-            "responses": merge(json_ok("200", "ready", json!({"type": "object"})), json_ok("503", "not ready", json!({"type": "object"})))}),
+        ("get", "/healthz") => {
+            json!({"summary": "Liveness (on `[api] ops_listen` when set)", "responses": json_ok("200", "alive", json!({"type": "object"}))})
+        }
+        ("get", "/readyz") => {
+            json!({"summary": "Readiness: store open, a bind up per carrier (on `[api] ops_listen` when set)",
+            "responses": merge(json_ok("200", "ready", json!({"type": "object"})), json_ok("503", "not ready", json!({"type": "object"})))})
+        }
         ("get", "/openapi.json") => {
             json!({"summary": "This document", "responses": json_ok("200", "OpenAPI 3.1", json!({"type": "object"}))})
         }
