@@ -362,3 +362,55 @@ async fn long_unicode_mt_rolls_up_to_one_status_and_resend_works() {
     assert_eq!((s, v["error"]["code"].as_str()), (404, Some("not_found")));
     h.shutdown().await;
 }
+
+/// `[mt.callbacks] allowed_hosts`: a status callback or Kannel `dlr-url` to another host is
+/// refused before anything is sent; one to an allowed host is taken and fires.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn callbacks_only_to_allowed_hosts() {
+    let mut h = Harness::start_with(
+        smsc_client::sim::SimConfig::default(),
+        r#"allowed_hosts = ["127.0.0.1", ".example.com"]"#,
+    )
+    .await;
+    for url in [
+        "http://169.254.169.254/latest/meta-data",
+        "http://localhost:9/x",
+        "https://example.com.evil.net/x",
+    ] {
+        let mut body = msg("+447700900070", "hi");
+        body["status_callback"] = json!(url);
+        let (s, v) = h.post("/v1/messages", COFFEE, body).await;
+        assert_eq!(
+            (s, v["error"]["code"].as_str()),
+            (400, Some("invalid_request")),
+            "{url}: {v}"
+        );
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("allowed_hosts"),
+            "{v}"
+        );
+    }
+    let r = h
+        .http
+        .get(h.url(
+            "/cgi-bin/sendsms?user=coffee-app&pass=coffee-token-0123456789&from=12345\
+             &to=447700900070&text=hi&dlr-mask=1&dlr-url=http%3A%2F%2F10.0.0.1%2Fdlr",
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("allowed_hosts"));
+    assert_eq!(h.sim.counters().submits, 0, "nothing refused was sent");
+
+    let mut body = msg("+447700900070", "hi");
+    body["status_callback"] = json!(h.callback_url);
+    let (s, a) = h.post("/v1/messages", COFFEE, body).await;
+    assert_eq!(s, 202, "{a}");
+    let cb = h.next_callback().await;
+    assert!(String::from_utf8_lossy(&cb.body).contains(a["id"].as_str().unwrap()));
+    h.shutdown().await;
+}

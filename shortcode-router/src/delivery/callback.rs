@@ -35,6 +35,10 @@ pub struct CallbackSettings {
     pub max_backoff_ms: u64,
     /// Whole request timeout, milliseconds.
     pub timeout_ms: u64,
+    /// The hosts that status callbacks (and Kannel `dlr-url`s) may go to: a host name or
+    /// address, or `.example.com` for that domain and its subdomains. Empty: any host. Keeps
+    /// API clients from making the service call internal addresses.
+    pub allowed_hosts: Vec<String>,
 }
 
 impl Default for CallbackSettings {
@@ -44,6 +48,42 @@ impl Default for CallbackSettings {
             initial_backoff_ms: 500,
             max_backoff_ms: 60_000,
             timeout_ms: 15_000,
+            allowed_hosts: Vec::new(),
+        }
+    }
+}
+
+impl CallbackSettings {
+    /// Refuses a callback URL that is not http(s) or whose host `allowed_hosts` leaves out.
+    pub fn check_url(&self, what: &str, url: &str) -> Result<(), String> {
+        let parsed = reqwest::Url::parse(url)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"));
+        let Some(host) = parsed.as_ref().and_then(|u| u.host_str()) else {
+            return Err(format!("`{what}` {url:?} is not an http(s) URL"));
+        };
+        if self.allowed_hosts.is_empty() {
+            return Ok(());
+        }
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let allowed = self.allowed_hosts.iter().any(|a| {
+            let a = a.trim_start_matches('[').trim_end_matches(']');
+            match a.strip_prefix('.') {
+                Some(domain) => {
+                    host.eq_ignore_ascii_case(domain)
+                        || host.len() > domain.len()
+                            && host.as_bytes()[host.len() - domain.len() - 1] == b'.'
+                            && host[host.len() - domain.len()..].eq_ignore_ascii_case(domain)
+                }
+                None => host.eq_ignore_ascii_case(a),
+            }
+        });
+        if allowed {
+            Ok(())
+        } else {
+            Err(format!(
+                "`{what}` host {host} is not allowed ([mt.callbacks] allowed_hosts)"
+            ))
         }
     }
 }
@@ -104,6 +144,11 @@ impl Callbacks {
             settings,
             slots: Arc::new(Semaphore::new(MAX_IN_FLIGHT as usize)),
         })
+    }
+
+    /// The settings it was made with.
+    pub fn settings(&self) -> &CallbackSettings {
+        &self.settings
     }
 
     /// Queues `cb`; waits only when `MAX_IN_FLIGHT` callbacks are already under way.
@@ -383,8 +428,46 @@ mod tests {
             initial_backoff_ms: 5,
             max_backoff_ms: 10,
             timeout_ms: 2_000,
+            ..CallbackSettings::default()
         })
         .unwrap()
+    }
+
+    #[test]
+    fn callback_urls_are_http_to_allowed_hosts() {
+        let any = CallbackSettings::default();
+        assert!(any.check_url("u", "https://app.example/s").is_ok());
+        assert!(any.check_url("u", "http://10.0.0.1:81/s?x=%d").is_ok());
+        for bad in ["ftp://x/", "mailto:a@b", "not a url", "http://"] {
+            let e = any.check_url("status_callback", bad).unwrap_err();
+            assert!(e.contains("not an http(s) URL"), "{bad}: {e}");
+        }
+        let some = CallbackSettings {
+            allowed_hosts: vec![".example.com".into(), "127.0.0.1".into(), "[::1]".into()],
+            ..CallbackSettings::default()
+        };
+        for ok in [
+            "https://example.com/s",
+            "https://hooks.EXAMPLE.com/s",
+            "https://a.b.example.com:8443/s",
+            "http://127.0.0.1:9/s",
+            "http://[::1]:9/s",
+        ] {
+            assert!(some.check_url("u", ok).is_ok(), "{ok}");
+        }
+        for no in [
+            "https://evilexample.com/s",
+            "https://example.com.evil.net/s",
+            "http://169.254.169.254/latest",
+            "http://localhost/s",
+            "http://127.0.0.2/s",
+        ] {
+            let e = some.check_url("dlr-url", no).unwrap_err();
+            assert!(
+                e.contains("allowed_hosts") && e.contains("dlr-url"),
+                "{no}: {e}"
+            );
+        }
     }
 
     #[tokio::test]

@@ -385,6 +385,18 @@ impl MtService {
             return Err(MtError::ShuttingDown);
         }
         let to = validate(&req)?;
+        if let Some(url) = &req.status_callback {
+            self.callbacks
+                .settings()
+                .check_url("status_callback", url)
+                .map_err(MtError::Invalid)?;
+        }
+        if let Some((url, _)) = &req.dlr {
+            self.callbacks
+                .settings()
+                .check_url("dlr-url", url)
+                .map_err(MtError::Invalid)?;
+        }
         if !self.routes.short_codes.contains(&req.from) {
             return Err(MtError::UnknownShortCode(req.from.clone()));
         }
@@ -1160,12 +1172,6 @@ fn validate(req: &MtRequest) -> Result<String, MtError> {
             return bad("`validity` must be 1 to 8553600 seconds (99 days)".into());
         }
     }
-    if let Some(url) = &req.status_callback {
-        match reqwest::Url::parse(url) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") => {}
-            _ => return bad(format!("`status_callback` {url:?} is not an http(s) URL")),
-        }
-    }
     if let Some(k) = &req.idempotency_key {
         if k.is_empty() || k.len() > 255 {
             return bad("Idempotency-Key must be 1 to 255 characters".into());
@@ -1316,10 +1322,6 @@ mod tests {
             },
             MtRequest {
                 validity_secs: Some(0),
-                ..ok.clone()
-            },
-            MtRequest {
-                status_callback: Some("ftp://x".into()),
                 ..ok.clone()
             },
             MtRequest {
