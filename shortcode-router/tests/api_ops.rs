@@ -432,3 +432,167 @@ async fn ops_endpoints_on_their_own_listener() {
     let e = parse_config(&both).unwrap_err().to_string();
     assert!(e.contains("ops_listen"), "{e}");
 }
+
+/// All pages of `path` (which has a `limit`), following `next_cursor`: every row once.
+async fn all_pages(h: &Harness, path: &str, token: &str) -> Vec<Value> {
+    let mut rows = Vec::new();
+    let mut url = path.to_owned();
+    for _ in 0..100 {
+        let (s, v) = h.get(&url, token).await;
+        assert_eq!(s, 200, "{url}: {v}");
+        rows.extend(v["data"].as_array().unwrap().iter().cloned());
+        match v["next_cursor"].as_str() {
+            Some(c) => url = format!("{path}&cursor={}", urlencoding(c)),
+            None => return rows,
+        }
+    }
+    panic!("{path}: more than 100 pages");
+}
+
+/// `POST /v1/optouts/import` (a short code's opt-out list brought from elsewhere), and the list
+/// and audit trail read a page at a time, scoped keys seeing only their short codes' rows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn optouts_import_and_page() {
+    let h = Harness::start().await;
+    let (s, _) = h
+        .post(
+            "/v1/optouts",
+            COFFEE,
+            json!({"subscriber": "447700950000", "short_code": "12345"}),
+        )
+        .await;
+    assert_eq!(s, 201);
+    // 250 numbers, one given twice (with a +), one already opted out.
+    let mut list: Vec<String> = (0..250).map(|i| format!("4477009{i:05}")).collect();
+    list.push("+447700900007".into());
+    list.push("447700950000".into());
+    let (s, v) = h
+        .post(
+            "/v1/optouts/import",
+            COFFEE,
+            json!({"short_code": "12345", "subscribers": list, "reason": "moved from AcmeSMS"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        (v["imported"].as_u64(), v["already_opted_out"].as_u64()),
+        (Some(250), Some(1))
+    );
+    // The MT pipeline sees them at once.
+    let (s, v) = h
+        .post(
+            "/v1/messages",
+            COFFEE,
+            json!({"from": "12345", "to": "447700900123", "text": "promo"}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (422, Some("recipient_opted_out")),
+        "{v}"
+    );
+
+    // Refused whole: a bad number (named), an unknown short code, another key's short code,
+    // an empty or too long list. Nothing of them is added.
+    let (s, v) = h
+        .post(
+            "/v1/optouts/import",
+            ADMIN,
+            json!({"short_code": "67890", "subscribers": ["447700960001", "abc", "447700960002"]}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (400, Some("invalid_request")),
+        "{v}"
+    );
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("[1] \"abc\""),
+        "{v}"
+    );
+    for (token, body, want) in [
+        (
+            ADMIN,
+            json!({"short_code": "99999", "subscribers": ["447700960001"]}),
+            404,
+        ),
+        (
+            COFFEE,
+            json!({"short_code": "67890", "subscribers": ["447700960001"]}),
+            403,
+        ),
+        (
+            ADMIN,
+            json!({"short_code": "67890", "subscribers": []}),
+            400,
+        ),
+        (
+            ADMIN,
+            json!({"short_code": "67890", "subscribers": vec!["447700960001"; 10_001]}),
+            400,
+        ),
+    ] {
+        let (s, v) = h.post("/v1/optouts/import", token, body).await;
+        assert_eq!(s, want, "{v}");
+    }
+    let (_, v) = h.get("/v1/optouts?short_code=67890", ADMIN).await;
+    assert_eq!(v["data"].as_array().unwrap().len(), 0, "{v}");
+
+    // Tea's opt-outs, newer than coffee's: a coffee page still fills with coffee's.
+    let (s, _) = h
+        .post(
+            "/v1/optouts/import",
+            ADMIN,
+            json!({"short_code": "67890", "subscribers": ["447700960001", "447700960002"]}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (_, v) = h.get("/v1/optouts?limit=10", COFFEE).await;
+    let page = v["data"].as_array().unwrap();
+    assert_eq!(page.len(), 10, "{v}");
+    assert!(page.iter().all(|r| r["short_code"] == "12345"), "{v}");
+
+    // Paging: every row once, newest first.
+    let rows = all_pages(&h, "/v1/optouts?limit=37", ADMIN).await;
+    assert_eq!(rows.len(), 253);
+    let keys: std::collections::HashSet<_> = rows
+        .iter()
+        .map(|r| (r["short_code"].to_string(), r["subscriber"].to_string()))
+        .collect();
+    assert_eq!(keys.len(), 253, "a row came twice");
+    assert!(
+        rows.windows(2)
+            .all(|w| w[0]["at"].as_str() >= w[1]["at"].as_str())
+    );
+    assert_eq!(
+        all_pages(&h, "/v1/optouts?limit=1000&short_code=12345", COFFEE)
+            .await
+            .len(),
+        251
+    );
+    // The audit trail: one entry per change, the import's with its reason; coffee's key sees
+    // coffee's only.
+    let audit = all_pages(&h, "/v1/optouts/audit?limit=50", ADMIN).await;
+    assert_eq!(audit.len(), 253);
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|a| a["reason"] == "moved from AcmeSMS")
+            .count(),
+        250
+    );
+    let coffee = all_pages(&h, "/v1/optouts/audit?limit=50", COFFEE).await;
+    assert_eq!(coffee.len(), 251);
+    for q in ["/v1/optouts?cursor=zz", "/v1/optouts/audit?cursor=a1.2.3"] {
+        let (s, v) = h.get(q, ADMIN).await;
+        assert_eq!(
+            (s, v["error"]["code"].as_str()),
+            (400, Some("invalid_request")),
+            "{q}: {v}"
+        );
+    }
+    h.shutdown().await;
+}

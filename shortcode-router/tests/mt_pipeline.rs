@@ -11,7 +11,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use shortcode_router::compliance::ConsentGate;
 use shortcode_router::delivery::carrier::{Carrier, SubmitError};
-use shortcode_router::delivery::compliance::{OptOutEntry, OptOuts, QuietHours};
+use shortcode_router::delivery::compliance::{OptOutEntry, OptOutQuery, OptOuts, QuietHours};
 use shortcode_router::delivery::service::MtParts;
 use shortcode_router::delivery::{MessageStatus, MtConfig, MtError, MtRequest, MtService, Routes};
 use shortcode_router::store::messages::MessageStore;
@@ -98,11 +98,7 @@ impl OptOuts for MemOptOuts {
             Ok(())
         })
     }
-    fn list<'a>(
-        &'a self,
-        _: Option<&'a str>,
-        _: u32,
-    ) -> BoxFuture<'a, Result<Vec<OptOutEntry>, String>> {
+    fn list<'a>(&'a self, _: &'a OptOutQuery) -> BoxFuture<'a, Result<Vec<OptOutEntry>, String>> {
         Box::pin(async { Ok(Vec::new()) })
     }
 }

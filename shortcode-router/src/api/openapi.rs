@@ -5,6 +5,7 @@ use axum::Json;
 use serde_json::{Value, json};
 
 use crate::api::ROUTES;
+use crate::api::optouts::MAX_IMPORT;
 use crate::delivery::service::MAX_TEXT_CHARS;
 
 /// `GET /openapi.json`.
@@ -51,6 +52,10 @@ fn operation(method: &str, path: &str) -> Value {
         .map(|n| json!({"name": n, "in": "query", "required": false, "schema": {"type": "string"}}))
         .collect::<Vec<_>>()
     );
+    let page = |item: Value| {
+        json!({"type": "object", "required": ["data", "next_cursor"], "properties": {
+        "data": {"type": "array", "items": item}, "next_cursor": {"type": ["string", "null"]}}})
+    };
     let plain = json!({"200": {"description": "Prometheus text", "content": {"text/plain": {"schema": {"type": "string"}}}}});
     match (method, path) {
         ("post", "/v1/messages") => json!({
@@ -89,8 +94,11 @@ fn operation(method: &str, path: &str) -> Value {
         ("get", "/v1/optouts") => json!({
             "summary": "List opted-out subscribers",
             "security": secured,
-            "parameters": [q("short_code", "only this short code", &code), q("limit", "page size, default 100", &limit)],
-            "responses": merge(json_ok("200", "opt-outs", json!({"type": "object"})), err(&["400", "401", "403"])),
+            "parameters": [q("short_code", "only this short code", &code), q("limit", "page size, default 100", &limit),
+                q("cursor", "next_cursor of the previous page", &json!({"type": "string", "pattern": "^o[0-9a-f]{1,16}\\.[^.]+\\..+$"}))],
+            "responses": merge(json_ok("200", "a page of opt-outs, newest first", page(json!({"type": "object", "properties": {
+                "subscriber": {"type": "string"}, "short_code": {"type": "string"}, "keyword": {"type": "string"}, "at": {"type": "string"}}}))),
+                err(&["400", "401", "403"])),
         }),
         ("post", "/v1/optouts") => json!({
             "summary": "Opt a subscriber out of a short code",
@@ -99,6 +107,17 @@ fn operation(method: &str, path: &str) -> Value {
                 "required": ["subscriber", "short_code"], "additionalProperties": false,
                 "properties": {"subscriber": number, "short_code": code, "reason": {"type": "string"}}}}}},
             "responses": merge(json_ok("201", "opted out", json!({"type": "object"})), err(&["400", "401", "403", "404"])),
+        }),
+        ("post", "/v1/optouts/import") => json!({
+            "summary": "Opt a list of subscribers out of a short code at once (all checked first; a bad number refuses the request)",
+            "security": secured,
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object",
+                "required": ["short_code", "subscribers"], "additionalProperties": false,
+                "properties": {"short_code": code, "subscribers": {"type": "array", "minItems": 1, "maxItems": MAX_IMPORT, "items": number},
+                    "reason": {"type": "string"}}}}}},
+            "responses": merge(json_ok("200", "imported", json!({"type": "object", "required": ["short_code", "imported", "already_opted_out"], "properties": {
+                "short_code": {"type": "string"}, "imported": {"type": "integer"}, "already_opted_out": {"type": "integer"}}})),
+                err(&["400", "401", "403", "404"])),
         }),
         ("delete", "/v1/optouts/{short_code}/{subscriber}") => json!({
             "summary": "Remove an opt-out",
@@ -111,8 +130,12 @@ fn operation(method: &str, path: &str) -> Value {
         ("get", "/v1/optouts/audit") => json!({
             "summary": "The opt-out audit trail",
             "security": secured,
-            "parameters": [q("subscriber", "only this subscriber", &number), q("limit", "page size, default 100", &limit)],
-            "responses": merge(json_ok("200", "audit entries", json!({"type": "object"})), err(&["400", "401"])),
+            "parameters": [q("subscriber", "only this subscriber", &number), q("limit", "page size, default 100", &limit),
+                q("cursor", "next_cursor of the previous page", &json!({"type": "string", "pattern": "^a[0-9a-f]{1,16}\\.[01]\\.[0-9a-f]{1,16}$"}))],
+            "responses": merge(json_ok("200", "a page of audit entries, newest first", page(json!({"type": "object", "properties": {
+                "subscriber": {"type": "string"}, "short_code": {"type": "string"}, "program": {"type": ["string", "null"]},
+                "action": {"type": "string", "enum": ["add", "remove"]}, "actor": {"type": "string"},
+                "reason": {"type": ["string", "null"]}, "at": {"type": "string"}}}))), err(&["400", "401"])),
         }),
         ("get", "/cgi-bin/sendsms") | ("post", "/cgi-bin/sendsms") => json!({
             "summary": "Kannel-compatible sendsms (user = API key name, pass = its token)",

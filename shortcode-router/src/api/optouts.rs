@@ -10,8 +10,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::api::{ApiError, AppState, Caller};
+use crate::delivery::compliance::{OptOutCursor, OptOutQuery};
 use crate::rfc3339;
-use crate::store::messages::{OptOutAudit, now_ms};
+use crate::store::messages::{AuditCursor, AuditQuery, OptOutAudit, now_ms};
 
 /// The JSON body of `POST /v1/optouts`.
 #[derive(Debug, Deserialize)]
@@ -80,14 +81,15 @@ fn subscriber(v: &str) -> Result<String, ApiError> {
     Ok(n.to_owned())
 }
 
-/// `GET /v1/optouts?short_code=&limit=`.
+/// `GET /v1/optouts?short_code=&limit=&cursor=`: newest first; a full page carries the
+/// `next_cursor` that fetches the next.
 pub async fn list(
     State(s): State<AppState>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     let caller = s.auth.bearer(&headers)?;
-    let p = params(raw, &["short_code", "limit"])?;
+    let p = params(raw, &["short_code", "limit", "cursor"])?;
     let code = p
         .iter()
         .find(|(k, _)| k == "short_code")
@@ -101,21 +103,34 @@ pub async fn list(
         }
         check_code(&s, &caller, c)?;
     }
-    let allowed = codes(&s, &caller);
-    let rows =
-        s.mt.optouts()
-            .list(code.as_deref(), limit(&p)?)
-            .await
-            .map_err(ApiError::Internal)?;
+    let after = match p.iter().find(|(k, _)| k == "cursor") {
+        Some((_, v)) => Some(OptOutCursor::decode(v).ok_or_else(|| bad_cursor(v))?),
+        None => None,
+    };
+    let q = OptOutQuery {
+        short_code: code,
+        codes: codes(&s, &caller),
+        after,
+        limit: limit(&p)?,
+    };
+    let rows = s.mt.optouts().list(&q).await.map_err(ApiError::Internal)?;
+    let next = (rows.len() == q.limit as usize)
+        .then(|| rows.last().map(|r| OptOutCursor::after(r).encode()))
+        .flatten();
     let data: Vec<Value> = rows
         .into_iter()
-        .filter(|r| allowed.as_ref().is_none_or(|a| a.contains(&r.short_code)))
         .map(|r| {
             json!({"subscriber": r.subscriber, "short_code": r.short_code,
                    "keyword": r.keyword, "at": rfc3339(r.at)})
         })
         .collect();
-    Ok(Json(json!({ "data": data })))
+    Ok(Json(json!({ "data": data, "next_cursor": next })))
+}
+
+fn bad_cursor(v: &str) -> ApiError {
+    ApiError::InvalidRequest(format!(
+        "`cursor`: use the next_cursor of the previous page (got {v:?})"
+    ))
 }
 
 async fn change(
@@ -170,6 +185,81 @@ pub async fn add(
     ))
 }
 
+/// Most subscribers in one `POST /v1/optouts/import`.
+pub const MAX_IMPORT: usize = 10_000;
+
+/// The JSON body of `POST /v1/optouts/import`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportBody {
+    /// The short code they opted out of.
+    pub short_code: String,
+    /// The subscribers (at most [`MAX_IMPORT`]).
+    pub subscribers: Vec<String>,
+    /// Why (kept in the audit trail of each), e.g. where the list came from.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// `POST /v1/optouts/import`: opts a list of subscribers out of a short code at once, as when a
+/// short code moves here with the opt-out list it had elsewhere. Every number is checked before
+/// any is added (a bad one refuses the whole request, naming it); those already opted out are
+/// counted, not changed; each added one is in the audit trail.
+pub async fn import(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let caller = s.auth.bearer(&headers)?;
+    let body = body?;
+    let b: ImportBody = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::InvalidRequest(format!("the body is not a valid import: {e}")))?;
+    if b.subscribers.is_empty() || b.subscribers.len() > MAX_IMPORT {
+        return Err(ApiError::InvalidRequest(format!(
+            "`subscribers`: 1 to {MAX_IMPORT} numbers per request (got {})",
+            b.subscribers.len()
+        )));
+    }
+    let mut numbers = Vec::with_capacity(b.subscribers.len());
+    let mut bad = Vec::new();
+    for (i, v) in b.subscribers.iter().enumerate() {
+        match subscriber(v) {
+            Ok(n) => numbers.push(n),
+            Err(_) => bad.push(format!("[{i}] {v:?}")),
+        }
+    }
+    if !bad.is_empty() {
+        let shown = bad.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
+        return Err(ApiError::InvalidRequest(format!(
+            "{} of `subscribers` are not phone numbers ({shown}{}); nothing was imported",
+            bad.len(),
+            if bad.len() > 5 { ", ..." } else { "" }
+        )));
+    }
+    numbers.sort_unstable();
+    numbers.dedup();
+    let mut imported = 0usize;
+    let mut already = 0usize;
+    for n in &numbers {
+        let out =
+            s.mt.optouts()
+                .is_opted_out(n, &b.short_code)
+                .await
+                .map_err(ApiError::Internal)?;
+        if out {
+            already += 1;
+        } else {
+            change(&s, &caller, n, &b.short_code, true, b.reason.clone()).await?;
+            imported += 1;
+        }
+    }
+    Ok(Json(json!({
+        "short_code": b.short_code,
+        "imported": imported,
+        "already_opted_out": already,
+    })))
+}
+
 /// `DELETE /v1/optouts/{short_code}/{subscriber}`.
 pub async fn remove(
     State(s): State<AppState>,
@@ -196,30 +286,38 @@ pub async fn remove(
     ))
 }
 
-/// `GET /v1/optouts/audit?subscriber=&limit=`.
+/// `GET /v1/optouts/audit?subscriber=&limit=&cursor=`: newest first, paged like the list.
 pub async fn audit(
     State(s): State<AppState>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     let caller = s.auth.bearer(&headers)?;
-    let p = params(raw, &["subscriber", "limit"])?;
+    let p = params(raw, &["subscriber", "limit", "cursor"])?;
     let sub = match p.iter().find(|(k, _)| k == "subscriber") {
         Some((_, v)) => Some(subscriber(v)?),
         None => None,
     };
-    let allowed = codes(&s, &caller);
-    let rows =
-        s.mt.store()
-            .optout_audit(sub.as_deref(), limit(&p)?)
-            .await?;
+    let after = match p.iter().find(|(k, _)| k == "cursor") {
+        Some((_, v)) => Some(AuditCursor::decode(v).ok_or_else(|| bad_cursor(v))?),
+        None => None,
+    };
+    let q = AuditQuery {
+        subscriber: sub,
+        codes: codes(&s, &caller),
+        after,
+        limit: limit(&p)?,
+    };
+    let rows = s.mt.store().optout_audit(&q).await?;
+    let next = (rows.len() == q.limit as usize)
+        .then(|| rows.last().map(|(_, c)| c.encode()))
+        .flatten();
     let data: Vec<Value> = rows
         .into_iter()
-        .filter(|r| allowed.as_ref().is_none_or(|a| a.contains(&r.short_code)))
-        .map(|r| {
+        .map(|(r, _)| {
             json!({"subscriber": r.subscriber, "short_code": r.short_code, "program": r.program,
                    "action": r.action, "actor": r.actor, "reason": r.reason, "at": rfc3339(r.at)})
         })
         .collect();
-    Ok(Json(json!({ "data": data })))
+    Ok(Json(json!({ "data": data, "next_cursor": next })))
 }

@@ -24,6 +24,62 @@ pub struct OptOutEntry {
     pub at: i64,
 }
 
+/// A page of [`OptOuts::list`]: newest first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OptOutQuery {
+    /// Only this short code.
+    pub short_code: Option<String>,
+    /// Only these short codes (an API key's scope); `None`: every one.
+    pub codes: Option<Vec<String>>,
+    /// The entries after this one (the previous page's last).
+    pub after: Option<OptOutCursor>,
+    /// At most this many (1 to 1000).
+    pub limit: u32,
+}
+
+/// Where a page of opt-outs ended: its last entry's time, short code and subscriber (the
+/// list's order, newest first).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OptOutCursor {
+    /// When (ms).
+    pub at: i64,
+    /// The short code.
+    pub short_code: String,
+    /// The subscriber.
+    pub subscriber: String,
+}
+
+impl OptOutCursor {
+    /// The cursor after `e`.
+    pub fn after(e: &OptOutEntry) -> Self {
+        OptOutCursor {
+            at: e.at,
+            short_code: e.short_code.clone(),
+            subscriber: e.subscriber.clone(),
+        }
+    }
+
+    /// The opaque text form (`o<hex time>.<subscriber>.<short code>`: subscribers are numbers,
+    /// without dots, so the short code is everything after the second dot).
+    pub fn encode(&self) -> String {
+        format!("o{:x}.{}.{}", self.at, self.subscriber, self.short_code)
+    }
+
+    /// Reads [`encode`](Self::encode)'s form.
+    pub fn decode(s: &str) -> Option<Self> {
+        let (at, rest) = s.strip_prefix('o')?.split_once('.')?;
+        let (subscriber, short_code) = rest.split_once('.')?;
+        if subscriber.is_empty() || short_code.is_empty() {
+            return None;
+        }
+        Some(OptOutCursor {
+            at: i64::from_str_radix(at, 16).ok()?,
+            short_code: short_code.to_owned(),
+            subscriber: subscriber.to_owned(),
+        })
+    }
+}
+
 /// The opt-out list as the MT pipeline and the API see it.
 pub trait OptOuts: Send + Sync + 'static {
     /// Whether `subscriber` opted out of `short_code`.
@@ -40,12 +96,8 @@ pub trait OptOuts: Send + Sync + 'static {
         opted_out: bool,
         keyword: &'a str,
     ) -> BoxFuture<'a, Result<(), String>>;
-    /// The opted-out subscribers, optionally of one short code, newest first.
-    fn list<'a>(
-        &'a self,
-        short_code: Option<&'a str>,
-        limit: u32,
-    ) -> BoxFuture<'a, Result<Vec<OptOutEntry>, String>>;
+    /// A page of the opted-out subscribers, newest first.
+    fn list<'a>(&'a self, q: &'a OptOutQuery) -> BoxFuture<'a, Result<Vec<OptOutEntry>, String>>;
 }
 
 /// [`OptOuts`] over the router's store: checks and changes go through the [`Store`] trait
@@ -101,18 +153,28 @@ impl OptOuts for StoreOptOuts {
         })
     }
 
-    fn list<'a>(
-        &'a self,
-        short_code: Option<&'a str>,
-        limit: u32,
-    ) -> BoxFuture<'a, Result<Vec<OptOutEntry>, String>> {
+    fn list<'a>(&'a self, q: &'a OptOutQuery) -> BoxFuture<'a, Result<Vec<OptOutEntry>, String>> {
         Box::pin(async move {
+            let codes = q
+                .codes
+                .as_ref()
+                .map(|c| serde_json::to_string(c).unwrap_or_default());
+            let after = q.after.as_ref();
+            // Newest first by (at, short_code, subscriber), the `optouts_by_time` index read
+            // backwards; a page starts after the previous one's last row.
             let rows = sqlx::query(
                 "SELECT subscriber, short_code, keyword, at FROM optouts \
-                 WHERE (?1 IS NULL OR short_code = ?1) ORDER BY at DESC LIMIT ?2",
+                 WHERE (?1 IS NULL OR short_code = ?1) \
+                   AND (?2 IS NULL OR short_code IN (SELECT value FROM json_each(?2))) \
+                   AND (?3 IS NULL OR (at, short_code, subscriber) < (?3, ?4, ?5)) \
+                 ORDER BY at DESC, short_code DESC, subscriber DESC LIMIT ?6",
             )
-            .bind(short_code)
-            .bind(i64::from(limit.clamp(1, 1000)))
+            .bind(q.short_code.as_deref())
+            .bind(codes)
+            .bind(after.map(|a| a.at))
+            .bind(after.map(|a| a.short_code.as_str()))
+            .bind(after.map(|a| a.subscriber.as_str()))
+            .bind(i64::from(q.limit.clamp(1, 1000)))
             .fetch_all(&self.pool)
             .await
             .map_err(|e| e.to_string())?;

@@ -297,6 +297,46 @@ pub struct OptOutAudit {
     pub at: i64,
 }
 
+/// A page of [`MessageStore::optout_audit`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// Only this subscriber.
+    pub subscriber: Option<String>,
+    /// Only these short codes (an API key's scope); `None`: every one.
+    pub codes: Option<Vec<String>>,
+    /// The entries after this one (the previous page's last).
+    pub after: Option<AuditCursor>,
+    /// At most this many (1 to 1000).
+    pub limit: u32,
+}
+
+/// Where a page of the audit trail ended: its last entry's time, source table and row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AuditCursor {
+    /// When (ms).
+    pub at: i64,
+    /// 0: the API's changes, 1: the subscribers'.
+    pub src: i64,
+    /// The row in its table.
+    pub n: i64,
+}
+
+impl AuditCursor {
+    /// The opaque text form (`a<hex time>.<source>.<hex row>`).
+    pub fn encode(&self) -> String {
+        format!("a{:x}.{}.{:x}", self.at, self.src, self.n)
+    }
+
+    /// Reads [`encode`](Self::encode)'s form.
+    pub fn decode(s: &str) -> Option<Self> {
+        let mut it = s.strip_prefix('a')?.split('.');
+        let at = i64::from_str_radix(it.next()?, 16).ok()?;
+        let src = it.next()?.parse().ok().filter(|s| matches!(s, 0 | 1))?;
+        let n = i64::from_str_radix(it.next()?, 16).ok()?;
+        it.next().is_none().then_some(AuditCursor { at, src, n })
+    }
+}
+
 /// A part's receipt applied: what the message became.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RollUp {
@@ -711,36 +751,52 @@ impl MessageStore {
         Ok(())
     }
 
-    /// The audit trail, newest first; only `subscriber`'s when given.
+    /// A page of the opt-out audit trail, newest first: the API's changes (with their key) and
+    /// the subscribers' own (STOP, START...), each with the cursor that follows it.
     pub async fn optout_audit(
         &self,
-        subscriber: Option<&str>,
-        limit: u32,
-    ) -> Result<Vec<OptOutAudit>, MessageStoreError> {
+        q: &AuditQuery,
+    ) -> Result<Vec<(OptOutAudit, AuditCursor)>, MessageStoreError> {
         // Changes made by subscribers (STOP, START...) are in the MO pipeline's log; the API's
-        // own changes are there too (keywords API-...), but this table has their actor.
-        let sql = if self.with_mos {
-            "SELECT subscriber, short_code, program, action, actor, reason, at FROM ( \
-               SELECT subscriber, short_code, program, action, actor, reason, at, id AS n \
-               FROM optout_audit \
-               UNION ALL \
-               SELECT subscriber, short_code, NULL, \
-                 CASE opted_out WHEN 1 THEN 'add' ELSE 'remove' END, \
-                 'subscriber', 'texted ' || keyword, at, rowid \
-               FROM optout_log WHERE keyword NOT LIKE 'API-%') \
-             WHERE (?1 IS NULL OR subscriber = ?1) ORDER BY at DESC, n DESC LIMIT ?2"
+        // own changes are there too (keywords API-...), but this table has their actor. Rows
+        // are ordered by (at, source, row number): a page starts after the previous page's last.
+        let source = if self.with_mos {
+            "SELECT subscriber, short_code, program, action, actor, reason, at, 0 AS src, id AS n \
+             FROM optout_audit \
+             UNION ALL \
+             SELECT subscriber, short_code, NULL, \
+               CASE opted_out WHEN 1 THEN 'add' ELSE 'remove' END, \
+               'subscriber', 'texted ' || keyword, at, 1, rowid \
+             FROM optout_log WHERE keyword NOT LIKE 'API-%'"
         } else {
-            "SELECT subscriber, short_code, program, action, actor, reason, at FROM optout_audit \
-             WHERE (?1 IS NULL OR subscriber = ?1) ORDER BY id DESC LIMIT ?2"
+            "SELECT subscriber, short_code, program, action, actor, reason, at, 0 AS src, id AS n \
+             FROM optout_audit"
         };
-        let rows = sqlx::query(sql)
-            .bind(subscriber)
-            .bind(i64::from(limit.clamp(1, 1000)))
+        let sql = format!(
+            "SELECT subscriber, short_code, program, action, actor, reason, at, src, n \
+             FROM ({source}) \
+             WHERE (?1 IS NULL OR subscriber = ?1) \
+               AND (?2 IS NULL OR short_code IN (SELECT value FROM json_each(?2))) \
+               AND (?3 IS NULL OR (at, src, n) < (?3, ?4, ?5)) \
+             ORDER BY at DESC, src DESC, n DESC LIMIT ?6"
+        );
+        let codes = q
+            .codes
+            .as_ref()
+            .map(|c| serde_json::to_string(c).unwrap_or_default());
+        let after = q.after.as_ref();
+        let rows = sqlx::query(&sql)
+            .bind(q.subscriber.as_deref())
+            .bind(codes)
+            .bind(after.map(|a| a.at))
+            .bind(after.map(|a| a.src))
+            .bind(after.map(|a| a.n))
+            .bind(i64::from(q.limit.clamp(1, 1000)))
             .fetch_all(&self.pool)
             .await?;
         rows.iter()
             .map(|r| {
-                Ok(OptOutAudit {
+                let entry = OptOutAudit {
                     subscriber: r.try_get(0)?,
                     short_code: r.try_get(1)?,
                     program: r.try_get(2)?,
@@ -748,7 +804,13 @@ impl MessageStore {
                     actor: r.try_get(4)?,
                     reason: r.try_get(5)?,
                     at: r.try_get(6)?,
-                })
+                };
+                let cursor = AuditCursor {
+                    at: entry.at,
+                    src: r.try_get(7)?,
+                    n: r.try_get(8)?,
+                };
+                Ok((entry, cursor))
             })
             .collect()
     }
