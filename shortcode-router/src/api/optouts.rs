@@ -103,10 +103,7 @@ pub async fn list(
         }
         check_code(&s, &caller, c)?;
     }
-    let after = match p.iter().find(|(k, _)| k == "cursor") {
-        Some((_, v)) => Some(OptOutCursor::decode(v).ok_or_else(|| bad_cursor(v))?),
-        None => None,
-    };
+    let after = cursor(&p, OptOutCursor::decode)?;
     let q = OptOutQuery {
         short_code: code,
         codes: codes(&s, &caller),
@@ -127,10 +124,19 @@ pub async fn list(
     Ok(Json(json!({ "data": data, "next_cursor": next })))
 }
 
-fn bad_cursor(v: &str) -> ApiError {
-    ApiError::InvalidRequest(format!(
-        "`cursor`: use the next_cursor of the previous page (got {v:?})"
-    ))
+/// The `cursor` parameter, read by `decode`.
+fn cursor<T>(
+    p: &[(String, String)],
+    decode: impl Fn(&str) -> Option<T>,
+) -> Result<Option<T>, ApiError> {
+    let Some((_, v)) = p.iter().find(|(k, _)| k == "cursor") else {
+        return Ok(None);
+    };
+    decode(v).map(Some).ok_or_else(|| {
+        ApiError::InvalidRequest(format!(
+            "`cursor`: use the next_cursor of the previous page (got {v:?})"
+        ))
+    })
 }
 
 async fn change(
@@ -298,10 +304,7 @@ pub async fn audit(
         Some((_, v)) => Some(subscriber(v)?),
         None => None,
     };
-    let after = match p.iter().find(|(k, _)| k == "cursor") {
-        Some((_, v)) => Some(AuditCursor::decode(v).ok_or_else(|| bad_cursor(v))?),
-        None => None,
-    };
+    let after = cursor(&p, AuditCursor::decode)?;
     let q = AuditQuery {
         subscriber: sub,
         codes: codes(&s, &caller),
