@@ -586,7 +586,26 @@ async fn optouts_import_and_page() {
     );
     let coffee = all_pages(&h, "/v1/optouts/audit?limit=50", COFFEE).await;
     assert_eq!(coffee.len(), 251);
-    for q in ["/v1/optouts?cursor=zz", "/v1/optouts/audit?cursor=a1.2.3"] {
+    // One number: is it opted out, and of what?
+    let (_, v) = h.get("/v1/optouts?subscriber=%2B447700900007", ADMIN).await;
+    let one = v["data"].as_array().unwrap();
+    assert_eq!(one.len(), 1, "{v}");
+    assert_eq!(
+        (one[0]["short_code"].as_str(), one[0]["keyword"].as_str()),
+        (Some("12345"), Some("API-OPTOUT"))
+    );
+    let (_, v) = h
+        .get(
+            "/v1/optouts?subscriber=447700900007&short_code=67890",
+            ADMIN,
+        )
+        .await;
+    assert_eq!(v["data"].as_array().unwrap().len(), 0, "{v}");
+    for q in [
+        "/v1/optouts?cursor=zz",
+        "/v1/optouts/audit?cursor=a1.2.3",
+        "/v1/optouts?subscriber=x",
+    ] {
         let (s, v) = h.get(q, ADMIN).await;
         assert_eq!(
             (s, v["error"]["code"].as_str()),

@@ -94,7 +94,8 @@ fn operation(method: &str, path: &str) -> Value {
         ("get", "/v1/optouts") => json!({
             "summary": "List opted-out subscribers",
             "security": secured,
-            "parameters": [q("short_code", "only this short code", &code), q("limit", "page size, default 100", &limit),
+            "parameters": [q("short_code", "only this short code", &code), q("subscriber", "only this subscriber (is this number opted out, and of what?)", &number),
+                q("limit", "page size, default 100", &limit),
                 q("cursor", "next_cursor of the previous page", &json!({"type": "string", "pattern": "^o[0-9a-f]{1,16}\\.[^.]+\\..+$"}))],
             "responses": merge(json_ok("200", "a page of opt-outs, newest first", page(json!({"type": "object", "properties": {
                 "subscriber": {"type": "string"}, "short_code": {"type": "string"}, "keyword": {"type": "string"}, "at": {"type": "string"}}}))),

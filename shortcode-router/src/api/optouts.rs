@@ -81,7 +81,7 @@ fn subscriber(v: &str) -> Result<String, ApiError> {
     Ok(n.to_owned())
 }
 
-/// `GET /v1/optouts?short_code=&limit=&cursor=`: newest first; a full page carries the
+/// `GET /v1/optouts?short_code=&subscriber=&limit=&cursor=`: newest first; a full page carries the
 /// `next_cursor` that fetches the next.
 pub async fn list(
     State(s): State<AppState>,
@@ -89,7 +89,7 @@ pub async fn list(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     let caller = s.auth.bearer(&headers)?;
-    let p = params(raw, &["short_code", "limit", "cursor"])?;
+    let p = params(raw, &["short_code", "subscriber", "limit", "cursor"])?;
     let code = p
         .iter()
         .find(|(k, _)| k == "short_code")
@@ -104,8 +104,14 @@ pub async fn list(
         check_code(&s, &caller, c)?;
     }
     let after = cursor(&p, OptOutCursor::decode)?;
+    let sub = p
+        .iter()
+        .find(|(k, _)| k == "subscriber")
+        .map(|(_, v)| subscriber(v))
+        .transpose()?;
     let q = OptOutQuery {
         short_code: code,
+        subscriber: sub,
         codes: codes(&s, &caller),
         after,
         limit: limit(&p)?,
@@ -300,10 +306,11 @@ pub async fn audit(
 ) -> Result<Json<Value>, ApiError> {
     let caller = s.auth.bearer(&headers)?;
     let p = params(raw, &["subscriber", "limit", "cursor"])?;
-    let sub = match p.iter().find(|(k, _)| k == "subscriber") {
-        Some((_, v)) => Some(subscriber(v)?),
-        None => None,
-    };
+    let sub = p
+        .iter()
+        .find(|(k, _)| k == "subscriber")
+        .map(|(_, v)| subscriber(v))
+        .transpose()?;
     let after = cursor(&p, AuditCursor::decode)?;
     let q = AuditQuery {
         subscriber: sub,

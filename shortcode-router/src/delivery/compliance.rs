@@ -29,6 +29,8 @@ pub struct OptOutEntry {
 pub struct OptOutQuery {
     /// Only this short code.
     pub short_code: Option<String>,
+    /// Only this subscriber (digits, as stored).
+    pub subscriber: Option<String>,
     /// Only these short codes (an API key's scope); `None`: every one.
     pub codes: Option<Vec<String>>,
     /// The entries after this one (the previous page's last).
@@ -167,6 +169,7 @@ impl OptOuts for StoreOptOuts {
                  WHERE (?1 IS NULL OR short_code = ?1) \
                    AND (?2 IS NULL OR short_code IN (SELECT value FROM json_each(?2))) \
                    AND (?3 IS NULL OR (at, short_code, subscriber) < (?3, ?4, ?5)) \
+                   AND (?7 IS NULL OR subscriber = ?7) \
                  ORDER BY at DESC, short_code DESC, subscriber DESC LIMIT ?6",
             )
             .bind(q.short_code.as_deref())
@@ -175,6 +178,7 @@ impl OptOuts for StoreOptOuts {
             .bind(after.map(|a| a.short_code.as_str()))
             .bind(after.map(|a| a.subscriber.as_str()))
             .bind(i64::from(q.limit.clamp(1, 1000)))
+            .bind(q.subscriber.as_deref())
             .fetch_all(&self.pool)
             .await
             .map_err(|e| e.to_string())?;
