@@ -615,3 +615,36 @@ async fn optouts_import_and_page() {
     }
     h.shutdown().await;
 }
+
+/// A short code whose carrier only receives: an MT is refused with 422 `no_carrier` (a
+/// configuration matter: retrying would not help), not left queued.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_mt_on_a_receive_only_short_code_is_refused() {
+    use shortcode_router::app::{App, parse_config};
+    use smsc_client::sim::{SimConfig, Simulator};
+    let sim = Simulator::start(SimConfig::default().account("router", "secret"))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let text = api_support::config(dir.path(), sim.local_addr(), "").replace(
+        "system_id = \"router\"",
+        "system_id = \"router\"\nbind = \"receiver\"",
+    );
+    let (config, sections) = parse_config(&text).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let app = App::start(config, sections, Some(listener)).await.unwrap();
+    assert!(app.wait_bound(api_support::T).await);
+    let r = reqwest::Client::new()
+        .post(format!("http://{}/v1/messages", app.api_addr()))
+        .bearer_auth(ADMIN)
+        .header("content-type", "application/json")
+        .body(json!({"from": "12345", "to": "447700900040", "text": "hi"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let v: Value = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
+    assert_eq!(v["error"]["code"], "no_carrier", "{v}");
+    assert_eq!(sim.counters().submits, 0);
+    assert!(app.shutdown(std::time::Duration::from_secs(10)).await);
+}

@@ -336,7 +336,6 @@ async fn a_receiver_only_carrier_delivers_mos() {
         inject(&s.sim, "coffee time", SUB).await;
         eventually(10, "the MO webhook", || s.h.accepted().len() == 1).await;
         assert_eq!(s.h.accepted()[0].payload["text"], "coffee time");
-        // Nothing can be sent through a receiver.
         // Nothing can be sent through a receiver: an MT is refused at once, not left queued.
         match router.send(mt("no way out")).await {
             Err(MtError::Pipeline(shortcode_router::delivery::MtError::NoCarrier(code))) => {

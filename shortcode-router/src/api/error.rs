@@ -34,10 +34,14 @@ pub enum ApiError {
     /// `from` is not one of the configured short codes.
     #[error("{0}")]
     UnknownShortCode(String),
+    /// The short code's carrier cannot send (it binds as a receiver only): a configuration
+    /// matter, not one a retry mends.
+    #[error("{0}")]
+    NoCarrier(String),
     /// The `Idempotency-Key` was used with another request.
     #[error("{0}")]
     IdempotencyConflict(String),
-    /// No carrier can take it, or the service is stopping.
+    /// The service is stopping.
     #[error("{0}")]
     Unavailable(String),
     /// Something broke on our side.
@@ -57,6 +61,7 @@ impl ApiError {
             ApiError::RecipientOptedOut(_) => "recipient_opted_out",
             ApiError::QuietHours(_) => "quiet_hours",
             ApiError::UnknownShortCode(_) => "unknown_short_code",
+            ApiError::NoCarrier(_) => "no_carrier",
             ApiError::IdempotencyConflict(_) => "idempotency_key_reused",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal_error",
@@ -73,7 +78,8 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::RecipientOptedOut(_)
             | ApiError::QuietHours(_)
-            | ApiError::UnknownShortCode(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            | ApiError::UnknownShortCode(_)
+            | ApiError::NoCarrier(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::IdempotencyConflict(_) => StatusCode::CONFLICT,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -111,7 +117,8 @@ impl From<MtError> for ApiError {
             MtError::Forbidden(_) => ApiError::Forbidden(m),
             MtError::IdempotencyConflict(_) => ApiError::IdempotencyConflict(m),
             MtError::NotFound(_) => ApiError::NotFound(m),
-            MtError::NoCarrier(_) | MtError::ShuttingDown => ApiError::Unavailable(m),
+            MtError::NoCarrier(_) => ApiError::NoCarrier(m),
+            MtError::ShuttingDown => ApiError::Unavailable(m),
             MtError::Store(_) | MtError::OptOutCheck(_) => ApiError::Internal(m),
         }
     }
