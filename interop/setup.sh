@@ -4,6 +4,7 @@
 #   interop/node/node_modules    npm `smpp` (interop/node/package-lock.json, `npm ci`)
 #   interop/python/.venv         PyPI `smpplib` (interop/python/requirements.txt, with hashes)
 #   interop/openapi/.venv        PyPI `schemathesis` (interop/openapi/requirements.txt, with hashes)
+#   interop/twilio/.venv         PyPI `twilio` (interop/twilio/requirements.txt, with hashes)
 # Idempotent: an install is redone only when its lock file, the tool versions or the installed
 # versions changed (INTEROP_FORCE=1 redoes all). Any failure exits non-zero, so CI fails rather
 # than skipping a peer. Needs node >= 18 with npm, and python >= 3.8 with the venv module
@@ -90,7 +91,17 @@ st_installed="$("$st_dir/.venv/bin/python" -c 'import importlib.metadata as m; p
 [ "$st_installed" = "$st_pinned" ] ||
     die "schemathesis $st_installed installed but $st_pinned pinned; rerun with INTEROP_FORCE=1"
 
+# --- python: PyPI `twilio` (Twilio's SDK, against the router's Twilio-compatible API) --------
+tw_dir="$here/twilio"
+venv "$tw_dir"
+tw_pinned="$(sed -n 's/^twilio==\([^ ]*\).*/\1/p' "$tw_dir/requirements.txt")"
+tw_installed="$("$tw_dir/.venv/bin/python" -c 'import importlib.metadata as m, twilio.rest; print(m.version("twilio"))')" ||
+    die "twilio is not importable from interop/twilio/.venv; rerun with INTEROP_FORCE=1"
+[ "$tw_installed" = "$tw_pinned" ] ||
+    die "twilio $tw_installed installed but $tw_pinned pinned; rerun with INTEROP_FORCE=1"
+
 echo "interop peers ready:"
 echo "  node $(node --version), npm smpp $smpp_installed   ($node_dir)"
 echo "  $("$venv_python" --version 2>&1), PyPI smpplib $smpplib_installed   ($venv_python)"
 echo "  PyPI schemathesis $st_installed   ($st_dir/.venv/bin/schemathesis)"
+echo "  PyPI twilio $tw_installed   ($tw_dir/.venv/bin/python)"

@@ -93,6 +93,11 @@ impl App {
         // The router's store first: its migrations create the MO table that searches include.
         let store = open_store(&config.store.path).await?;
         let mt = start_mt(&config, store.clone(), sections.mt.clone(), callback_keys).await?;
+        let mut tokens = std::collections::HashMap::new();
+        for k in &sections.api.keys {
+            tokens.insert(k.name.clone(), k.token().map_err(anyhow::Error::msg)?);
+        }
+        mt.set_auth_tokens(tokens);
         let (carriers, mo_rx) = start_carriers(&config, &mt)?;
         let requeued = mt.requeue().await?;
         if requeued > 0 {

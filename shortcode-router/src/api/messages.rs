@@ -87,6 +87,7 @@ pub async fn send(
             idempotency_key,
             resend_of: None,
             dlr: None,
+            callback_format: Default::default(),
         })
         .await?;
     Ok(accepted(a))

@@ -1,5 +1,6 @@
 //! The HTTP API (axum): MT messages (send, look up, search, resend), the opt-out list, the
-//! Kannel-compatible `sendsms` shim, `/metrics`, `/healthz`, `/readyz` and `/openapi.json`.
+//! Kannel-compatible `sendsms` shim, the Twilio-compatible Messages API, `/metrics`,
+//! `/healthz`, `/readyz` and `/openapi.json`.
 //! Handlers are thin; state is one [`AppState`]; every error is an [`ApiError`].
 
 pub mod auth;
@@ -9,6 +10,7 @@ pub mod messages;
 pub mod openapi;
 pub mod ops;
 pub mod optouts;
+pub mod twilio;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -98,6 +100,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/optouts/import"),
     ("delete", "/v1/optouts/{short_code}/{subscriber}"),
     ("get", "/v1/optouts/audit"),
+    ("post", "/2010-04-01/Accounts/{account}/Messages.json"),
+    ("get", "/2010-04-01/Accounts/{account}/Messages.json"),
+    ("get", "/2010-04-01/Accounts/{account}/Messages/{sid}"),
     ("get", "/cgi-bin/sendsms"),
     ("post", "/cgi-bin/sendsms"),
     ("get", "/metrics"),
@@ -118,6 +123,9 @@ fn endpoint(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("post", "/v1/optouts/import") => post(optouts::import),
         ("delete", "/v1/optouts/{short_code}/{subscriber}") => delete(optouts::remove),
         ("get", "/v1/optouts/audit") => get(optouts::audit),
+        ("post", "/2010-04-01/Accounts/{account}/Messages.json") => post(twilio::create),
+        ("get", "/2010-04-01/Accounts/{account}/Messages.json") => get(twilio::list),
+        ("get", "/2010-04-01/Accounts/{account}/Messages/{sid}") => get(twilio::fetch),
         ("get", "/cgi-bin/sendsms") => get(kannel::sendsms_get),
         ("post", "/cgi-bin/sendsms") => post(kannel::sendsms_post),
         ("get", "/metrics") => get(ops::metrics),

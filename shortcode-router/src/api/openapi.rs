@@ -56,6 +56,17 @@ fn operation(method: &str, path: &str) -> Value {
         json!({"type": "object", "required": ["data", "next_cursor"], "properties": {
         "data": {"type": "array", "items": item}, "next_cursor": {"type": ["string", "null"]}}})
     };
+    let twilio_err = |codes: &[&str]| -> Value {
+        let mut m = serde_json::Map::new();
+        for c in codes {
+            m.insert(
+                (*c).to_owned(),
+                json!({"description": "a Twilio-style error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TwilioError"}}}}),
+            );
+        }
+        Value::Object(m)
+    };
+    let account = json!({"name": "account", "in": "path", "required": true, "description": "the AccountSid: the API key's name", "schema": {"type": "string"}});
     let plain = json!({"200": {"description": "Prometheus text", "content": {"text/plain": {"schema": {"type": "string"}}}}});
     match (method, path) {
         ("post", "/v1/messages") => json!({
@@ -138,6 +149,34 @@ fn operation(method: &str, path: &str) -> Value {
                 "action": {"type": "string", "enum": ["add", "remove"]}, "actor": {"type": "string"},
                 "reason": {"type": ["string", "null"]}, "at": {"type": "string"}}}))), err(&["400", "401"])),
         }),
+        ("post", "/2010-04-01/Accounts/{account}/Messages.json") => json!({
+            "summary": "Twilio-compatible: send an MT (AccountSid = API key name, AuthToken = its token)",
+            "security": [{"basic": []}],
+            "parameters": [account.clone(), {"name": "I-Twilio-Idempotency-Token", "in": "header", "required": false, "schema": {"type": "string", "minLength": 1, "maxLength": 255}}],
+            "requestBody": {"required": true, "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object",
+                "required": ["To", "From", "Body"], "properties": {
+                    "To": number, "From": code, "Body": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT_CHARS},
+                    "StatusCallback": {"type": "string", "format": "uri", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://"},
+                    "ValidityPeriod": {"type": "integer", "minimum": 1, "maximum": 36000}}}}}},
+            "responses": merge(json_ok("201", "queued", json!({"$ref": "#/components/schemas/TwilioMessage"})), twilio_err(&["400", "401", "403", "404", "409", "429", "503"])),
+        }),
+        ("get", "/2010-04-01/Accounts/{account}/Messages.json") => json!({
+            "summary": "Twilio-compatible: list messages, newest first (To, From, DateSent, PageSize, PageToken)",
+            "security": [{"basic": []}],
+            "parameters": [account.clone(), q("To", "recipient", &text), q("From", "sender", &text),
+                q("DateSent", "YYYY-MM-DD", &json!({"type": "string", "format": "date"})),
+                q("PageSize", "page size, default 50", &limit), q("PageToken", "from next_page_uri", &text)],
+            "responses": merge(json_ok("200", "a page", json!({"type": "object", "required": ["messages", "next_page_uri"], "properties": {
+                "messages": {"type": "array", "items": {"$ref": "#/components/schemas/TwilioMessage"}},
+                "next_page_uri": {"type": ["string", "null"]}, "page": {"type": "integer"}, "page_size": {"type": "integer"}}})),
+                twilio_err(&["400", "401", "404"])),
+        }),
+        ("get", "/2010-04-01/Accounts/{account}/Messages/{sid}") => json!({
+            "summary": "Twilio-compatible: one message ({sid} is the message id followed by .json)",
+            "security": [{"basic": []}],
+            "parameters": [account.clone(), {"name": "sid", "in": "path", "required": true, "schema": {"type": "string", "pattern": "\\.json$"}}],
+            "responses": merge(json_ok("200", "the message", json!({"$ref": "#/components/schemas/TwilioMessage"})), twilio_err(&["401", "404"])),
+        }),
         ("get", "/cgi-bin/sendsms") | ("post", "/cgi-bin/sendsms") => json!({
             "summary": "Kannel-compatible sendsms (user = API key name, pass = its token)",
             "parameters": kannel_params,
@@ -181,10 +220,20 @@ pub fn openapi() -> Value {
                  "description": "Send MT messages on short codes, track their delivery, search them, manage opt-outs."},
         "paths": paths,
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}, "basic": {"type": "http", "scheme": "basic"}},
             "schemas": {
                 "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object",
                     "required": ["code", "message"], "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}},
+                "TwilioError": {"type": "object", "required": ["code", "message", "status"], "properties": {
+                    "code": {"type": "integer"}, "message": {"type": "string"}, "more_info": {"type": "string"}, "status": {"type": "integer"}}},
+                "TwilioMessage": {"type": "object", "required": ["sid", "status", "to", "from", "body"], "properties": {
+                    "sid": {"type": "string"}, "account_sid": {"type": "string"}, "api_version": {"type": "string"},
+                    "status": {"type": "string", "enum": ["queued", "sent", "delivered", "undelivered", "failed"]},
+                    "to": {"type": "string"}, "from": {"type": "string"}, "body": {"type": "string"},
+                    "direction": {"type": "string", "enum": ["inbound", "outbound-api", "outbound-reply"]},
+                    "num_segments": {"type": "string"}, "error_code": {"type": ["integer", "null"]}, "error_message": {"type": ["string", "null"]},
+                    "date_created": {"type": ["string", "null"]}, "date_sent": {"type": ["string", "null"]}, "date_updated": {"type": ["string", "null"]},
+                    "uri": {"type": "string"}}},
                 "Status": {"type": "string", "enum": ["queued", "sent", "delivered", "undelivered", "expired", "rejected", "failed"]},
                 "Number": {"type": "string", "pattern": "^\\+?[0-9]{1,20}$", "description": "a phone number: digits with an optional leading +"},
                 "ShortCode": {"type": "string", "minLength": 1, "maxLength": 20, "pattern": "^\\S+$", "description": "one of the configured short codes"},

@@ -171,8 +171,49 @@ impl Callbacks {
             .is_ok_and(|r| r.is_ok())
     }
 
-    /// Queues a plain `GET` of `url` (a Kannel `dlr-url`), retried like the JSON callbacks.
+    /// Queues a `GET` of `url` (a Kannel `dlr-url`, placeholders filled in), retried like
+    /// status callbacks.
     pub async fn send_get(&self, url: String) {
+        self.retried("dlr-url", url, |uri| {
+            http::Request::get(uri)
+                .header(http::header::USER_AGENT, http_out::USER_AGENT)
+                .body(Full::default())
+        })
+        .await;
+    }
+
+    /// Queues a Twilio-form status callback: `params` `POST`ed form-encoded to `url`, with
+    /// `X-Twilio-Signature` made with `auth_token` (unsigned without one), retried like the
+    /// others.
+    pub async fn send_form(
+        &self,
+        url: String,
+        auth_token: Option<String>,
+        params: Vec<(String, String)>,
+    ) {
+        let signature = auth_token.map(|t| crate::signing::twilio_signature(&t, &url, &params));
+        let body = Bytes::from(serde_urlencoded::to_string(&params).unwrap_or_default());
+        self.retried("status callback", url, move |uri| {
+            let mut req = http::Request::post(uri)
+                .header(http::header::USER_AGENT, http_out::USER_AGENT)
+                .header(
+                    http::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                );
+            if let Some(sig) = &signature {
+                req = req.header("x-twilio-signature", sig);
+            }
+            req.body(Full::new(body.clone()))
+        })
+        .await;
+    }
+
+    /// Sends the request `make` builds for `url` in the background until a 2xx, with backoff,
+    /// at most `max_attempts` times.
+    async fn retried<F>(&self, what: &'static str, url: String, make: F)
+    where
+        F: Fn(http::Uri) -> http::Result<http::Request<Full<Bytes>>> + Send + 'static,
+    {
         let Ok(permit) = self.slots.clone().acquire_owned().await else {
             return;
         };
@@ -180,23 +221,18 @@ impl Callbacks {
         tokio::spawn(async move {
             let mut backoff = Duration::from_millis(this.settings.initial_backoff_ms.max(1));
             for attempt in 1..=this.settings.max_attempts.max(1) {
-                let req = target(&url).and_then(|uri| {
-                    http::Request::get(uri)
-                        .header(http::header::USER_AGENT, http_out::USER_AGENT)
-                        .body(Full::default())
-                        .map_err(|e| e.to_string())
-                });
+                let req = target(&url).and_then(|uri| make(uri).map_err(|e| e.to_string()));
                 let outcome = match req {
                     Ok(req) => this.exchange(req).await,
                     Err(e) => Err(e),
                 };
                 match outcome {
                     Ok(status) if status.is_success() => break,
-                    Ok(status) => tracing::warn!(%url, %status, attempt, "dlr-url refused"),
-                    Err(error) => tracing::warn!(%url, %error, attempt, "dlr-url failed"),
+                    Ok(status) => tracing::warn!(%url, %status, attempt, "{what} refused"),
+                    Err(error) => tracing::warn!(%url, %error, attempt, "{what} failed"),
                 }
                 if attempt == this.settings.max_attempts.max(1) {
-                    tracing::error!(%url, "dlr-url given up");
+                    tracing::error!(%url, "{what} given up");
                     break;
                 }
                 tokio::time::sleep(backoff).await;

@@ -21,8 +21,8 @@ use crate::delivery::carrier::{Carrier, SubmitError};
 use crate::delivery::compliance::{OptOuts, QuietHours};
 use crate::delivery::status::MessageStatus;
 use crate::store::messages::{
-    Direction, Inserted, MessageRecord, MessageStore, MessageStoreError, NewMessage, RawStatus,
-    RollUp, now_ms,
+    CallbackFormat, Direction, Inserted, MessageRecord, MessageStore, MessageStoreError,
+    NewMessage, RawStatus, RollUp, now_ms,
 };
 use crate::store::{MtKind, MtRecord};
 
@@ -106,6 +106,8 @@ pub struct MtRequest {
     /// A Kannel `dlr-url` (with `%d`, `%p`, `%P`, `%A`, `%T`, `%I` placeholders) and its
     /// `dlr-mask` (1 delivered, 2 failed, 8 accepted by the SMSC, 16 rejected by the SMSC).
     pub dlr: Option<(String, u8)>,
+    /// The form its status callbacks take.
+    pub callback_format: CallbackFormat,
 }
 
 /// What was accepted. (Fields in name order: the JSON is written straight from the struct, with
@@ -256,6 +258,8 @@ pub struct MtService {
     callbacks: Callbacks,
     callback_keys: HashMap<String, Arc<Vec<u8>>>,
     default_callback_key: Option<Arc<Vec<u8>>>,
+    /// API key name -> token: what Twilio-form callbacks are signed with.
+    auth_tokens: std::sync::OnceLock<HashMap<String, String>>,
     queue: Mutex<Option<mpsc::Sender<Job>>>,
     in_flight: Arc<Semaphore>,
     max_in_flight: u32,
@@ -321,6 +325,7 @@ impl MtService {
                 .map(|(k, v)| (k, Arc::new(v)))
                 .collect(),
             default_callback_key,
+            auth_tokens: std::sync::OnceLock::new(),
             queue: Mutex::new(Some(tx)),
             in_flight: Arc::new(Semaphore::new(max_in_flight as usize)),
             max_in_flight,
@@ -331,6 +336,13 @@ impl MtService {
         });
         tokio::spawn(dispatch(Arc::downgrade(&svc), rx));
         Ok(svc)
+    }
+
+    /// The API keys' tokens by name, which sign the status callbacks of messages sent through
+    /// the Twilio-compatible API (as Twilio signs with the account's auth token). Set once;
+    /// without them those callbacks go unsigned.
+    pub fn set_auth_tokens(&self, tokens: HashMap<String, String>) {
+        let _ = self.auth_tokens.set(tokens);
     }
 
     /// Adds (or replaces) a carrier.
@@ -495,6 +507,7 @@ impl MtService {
             created_at: now_ms(),
             kind: MtKind::Api,
             bypass_optout: false,
+            callback_format: req.callback_format,
         };
         let idem = match (&req.api_key, &req.idempotency_key) {
             (Some(k), Some(key)) => Some((k.as_str(), key.as_str(), hash.as_str())),
@@ -592,6 +605,7 @@ impl MtService {
             idempotency_key: None,
             resend_of: Some(m.id),
             dlr: m.dlr,
+            callback_format: m.callback_format,
         })
         .await
     }
@@ -846,6 +860,16 @@ impl MtService {
         let Some(url) = m.status_callback.clone() else {
             return;
         };
+        if m.callback_format == CallbackFormat::Twilio {
+            let token = m
+                .api_key
+                .as_ref()
+                .and_then(|k| self.auth_tokens.get().and_then(|t| t.get(k)))
+                .cloned();
+            let params = crate::api::twilio::status_params(&m, r.after);
+            self.callbacks.send_form(url, token, params).await;
+            return;
+        }
         let key = m
             .api_key
             .as_ref()
@@ -1136,6 +1160,7 @@ pub fn queued_message(m: &MtRecord) -> NewMessage {
         created_at: m.created_at,
         kind: m.kind,
         bypass_optout: m.bypass_optout,
+        callback_format: CallbackFormat::Standard,
     }
 }
 

@@ -108,6 +108,39 @@ pub struct NewMessage {
     pub kind: MtKind,
     /// The STOP confirmation: the one MT that passes an opt-out.
     pub bypass_optout: bool,
+    /// The form its status callbacks take.
+    pub callback_format: CallbackFormat,
+}
+
+/// The form of a message's status callbacks: ours (JSON, Standard Webhooks signature) for
+/// messages sent through `/v1/messages`, Twilio's (form fields, `X-Twilio-Signature`) for
+/// those sent through the Twilio-compatible API.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CallbackFormat {
+    /// `{"type": "message.status", "data": {...}}`, signed the Standard Webhooks way.
+    #[default]
+    Standard,
+    /// Twilio's status callback form (`MessageSid`, `MessageStatus`, ...), signed with the API
+    /// key's token as Twilio signs with the auth token.
+    Twilio,
+}
+
+impl CallbackFormat {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallbackFormat::Standard => "standard",
+            CallbackFormat::Twilio => "twilio",
+        }
+    }
+
+    /// Reads [`as_str`](Self::as_str)'s names (anything else, or nothing, is the standard form).
+    pub fn parse(s: Option<&str>) -> CallbackFormat {
+        match s {
+            Some("twilio") => CallbackFormat::Twilio,
+            _ => CallbackFormat::Standard,
+        }
+    }
 }
 
 /// A stored message.
@@ -155,6 +188,8 @@ pub struct MessageRecord {
     pub updated_at: i64,
     /// Why an MT was sent (`None` for MOs).
     pub kind: Option<MtKind>,
+    /// The form of its status callbacks.
+    pub callback_format: CallbackFormat,
 }
 
 /// One part of a stored message.
@@ -367,11 +402,11 @@ pub struct MessageStore {
 }
 
 /// How many columns [`MESSAGE_COLUMNS`] names.
-const MESSAGE_COLUMN_COUNT: usize = 22;
+const MESSAGE_COLUMN_COUNT: usize = 23;
 
 const MESSAGE_COLUMNS: &str = "seq, id, direction, api_key, program, sender, recipient, body, \
     encoding, segments, carrier, status, status_callback, validity_secs, resend_of, error_code, \
-    error_message, created_at, updated_at, dlr_url, dlr_mask, kind";
+    error_message, created_at, updated_at, dlr_url, dlr_mask, kind, callback_format";
 
 impl MessageStore {
     /// The store over `pool` (call [`migrate`](Self::migrate) once).
@@ -436,7 +471,7 @@ impl MessageStore {
             format!(
                 "({mt} UNION ALL SELECT 0, id, 'mo', NULL, program, source, short_code, text, '', \
                  segments, NULL, 'delivered', NULL, NULL, NULL, NULL, NULL, received_at, \
-                 received_at, NULL, NULL, NULL FROM mos)"
+                 received_at, NULL, NULL, NULL, NULL FROM mos)"
             )
         } else {
             format!("({mt})")
@@ -1518,7 +1553,7 @@ async fn bulk_insert(
             "INSERT OR ROLLBACK INTO mt_messages (id, direction, api_key, program, sender, \
              recipient, body, encoding, segments, carrier, status, status_callback, \
              validity_secs, resend_of, created_at, updated_at, dlr_url, dlr_mask, kind, \
-             bypass_optout) ",
+             bypass_optout, callback_format) ",
         );
         q.push_values(chunk, |mut b, m| {
             b.push_bind(&m.id)
@@ -1540,7 +1575,8 @@ async fn bulk_insert(
                 .push_bind(m.dlr.as_ref().map(|d| d.0.as_str()))
                 .push_bind(m.dlr.as_ref().map(|d| i64::from(d.1)))
                 .push_bind(m.kind.as_str())
-                .push_bind(m.bypass_optout);
+                .push_bind(m.bypass_optout)
+                .push_bind(m.callback_format.as_str());
         });
         q.push(" RETURNING id, seq");
         let mut seqs: HashMap<String, i64> = HashMap::with_capacity(chunk.len());
@@ -1614,6 +1650,7 @@ fn record_of(m: &NewMessage, seq: i64) -> MessageRecord {
         created_at: m.created_at,
         updated_at: m.created_at,
         kind: Some(m.kind),
+        callback_format: m.callback_format,
     }
 }
 
@@ -1640,7 +1677,8 @@ pub async fn insert_queued(
     Ok(())
 }
 
-/// Adds the columns later versions need to `mt_messages` (`kind`, `bypass_optout`) when an
+/// Adds the columns later versions need to `mt_messages` (`kind`, `bypass_optout`,
+/// `callback_format`) when an
 /// older database lacks them. Safe to call any number of times.
 pub async fn ensure_columns(pool: &SqlitePool) -> Result<(), sqlx::Error> {
     let cols: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info('mt_messages')")
@@ -1650,6 +1688,13 @@ pub async fn ensure_columns(pool: &SqlitePool) -> Result<(), sqlx::Error> {
         sqlx::query("ALTER TABLE mt_messages ADD COLUMN kind TEXT NOT NULL DEFAULT 'api'")
             .execute(pool)
             .await?;
+    }
+    if !cols.iter().any(|c| c == "callback_format") {
+        sqlx::query(
+            "ALTER TABLE mt_messages ADD COLUMN callback_format TEXT NOT NULL DEFAULT 'standard'",
+        )
+        .execute(pool)
+        .await?;
     }
     if !cols.iter().any(|c| c == "bypass_optout") {
         sqlx::query("ALTER TABLE mt_messages ADD COLUMN bypass_optout INTEGER NOT NULL DEFAULT 0")
@@ -1666,8 +1711,8 @@ async fn insert_message(
     sqlx::query(
         "INSERT INTO mt_messages (id, direction, api_key, program, sender, recipient, body, \
          encoding, segments, carrier, status, status_callback, validity_secs, resend_of, \
-         created_at, updated_at, dlr_url, dlr_mask, kind, bypass_optout) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         created_at, updated_at, dlr_url, dlr_mask, kind, bypass_optout, callback_format) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(&m.id)
     .bind(m.direction.as_str())
@@ -1689,6 +1734,7 @@ async fn insert_message(
     .bind(m.dlr.as_ref().map(|d| i64::from(d.1)))
     .bind(m.kind.as_str())
     .bind(m.bypass_optout)
+    .bind(m.callback_format.as_str())
     .execute(&mut *tx)
     .await?;
     history(
@@ -1835,6 +1881,7 @@ fn message_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<MessageRecord, Messag
             .try_get::<Option<String>, _>(21)?
             .map(|k| MtKind::parse(&k).map_err(|e| MessageStoreError::Corrupt(e.to_string())))
             .transpose()?,
+        callback_format: CallbackFormat::parse(r.try_get::<Option<&str>, _>(22)?),
     })
 }
 
@@ -1862,6 +1909,7 @@ mod tests {
             created_at: now_ms(),
             kind: MtKind::Api,
             bypass_optout: false,
+            callback_format: CallbackFormat::Standard,
         }
     }
 
