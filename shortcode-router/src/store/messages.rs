@@ -1920,6 +1920,45 @@ mod tests {
         (dir, s)
     }
 
+    /// A database an earlier version wrote (no `kind`, `bypass_optout`, `callback_format`
+    /// columns) is read after the columns are added: its rows are API messages with standard
+    /// callbacks; new rows keep their callback form.
+    #[tokio::test]
+    async fn an_older_database_gains_the_new_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        {
+            let pool = SqlitePoolOptions::new()
+                .connect_with(
+                    SqliteConnectOptions::new()
+                        .filename(&path)
+                        .create_if_missing(true),
+                )
+                .await
+                .unwrap();
+            sqlx::raw_sql(MIGRATION).execute(&pool).await.unwrap();
+            sqlx::query(
+                "INSERT INTO mt_messages (id, sender, recipient, body, encoding, segments, \
+                 status, created_at, updated_at) \
+                 VALUES ('msg_old', '12345', '447700900001', 'hi', 'GSM 7-bit', 1, 'delivered', 1, 1)",
+            )
+            .execute(&pool)
+            .await
+            .unwrap();
+            pool.close().await;
+        }
+        let mut s = MessageStore::open(&path).await.unwrap();
+        s.migrate().await.unwrap();
+        let old = s.get("msg_old").await.unwrap().unwrap();
+        assert_eq!(old.kind, Some(MtKind::Api));
+        assert_eq!(old.callback_format, CallbackFormat::Standard);
+        let mut m = msg("msg_new", "447700900002", 1);
+        m.callback_format = CallbackFormat::Twilio;
+        s.insert_mt(&m, None).await.unwrap();
+        let new = s.get("msg_new").await.unwrap().unwrap();
+        assert_eq!(new.callback_format, CallbackFormat::Twilio);
+    }
+
     #[tokio::test]
     async fn parts_roll_up_and_history() {
         let (_d, s) = store().await;
