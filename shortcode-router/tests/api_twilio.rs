@@ -137,6 +137,22 @@ async fn twilio_messages_api_send_callbacks_fetch_list_and_errors() {
         statuses.push(p("MessageStatus"));
     }
     assert_eq!(statuses, ["sent", "delivered"]);
+    // Counted like the JSON callbacks (the only callbacks of this test binary).
+    let metrics = h
+        .http
+        .get(h.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("router_status_callbacks_total{outcome=\"delivered\"} ")),
+        "{metrics}"
+    );
     assert_eq!(h.sim.submissions()[0].text, "Your latte is ready ☕");
 
     // Fetched in Twilio's shape.

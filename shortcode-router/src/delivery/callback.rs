@@ -209,7 +209,7 @@ impl Callbacks {
     }
 
     /// Sends the request `make` builds for `url` in the background until a 2xx, with backoff,
-    /// at most `max_attempts` times.
+    /// at most `max_attempts` times; counted in the same metrics as the JSON callbacks.
     async fn retried<F>(&self, what: &'static str, url: String, make: F)
     where
         F: Fn(http::Uri) -> http::Result<http::Request<Full<Bytes>>> + Send + 'static,
@@ -221,20 +221,31 @@ impl Callbacks {
         tokio::spawn(async move {
             let mut backoff = Duration::from_millis(this.settings.initial_backoff_ms.max(1));
             for attempt in 1..=this.settings.max_attempts.max(1) {
+                let started = Instant::now();
                 let req = target(&url).and_then(|uri| make(uri).map_err(|e| e.to_string()));
                 let outcome = match req {
                     Ok(req) => this.exchange(req).await,
                     Err(e) => Err(e),
                 };
+                metrics::histogram!("router_status_callback_seconds")
+                    .record(started.elapsed().as_secs_f64());
                 match outcome {
-                    Ok(status) if status.is_success() => break,
+                    Ok(status) if status.is_success() => {
+                        metrics::counter!("router_status_callbacks_total", "outcome" => "delivered")
+                            .increment(1);
+                        break;
+                    }
                     Ok(status) => tracing::warn!(%url, %status, attempt, "{what} refused"),
                     Err(error) => tracing::warn!(%url, %error, attempt, "{what} failed"),
                 }
                 if attempt == this.settings.max_attempts.max(1) {
+                    metrics::counter!("router_status_callbacks_total", "outcome" => "dropped")
+                        .increment(1);
                     tracing::error!(%url, "{what} given up");
                     break;
                 }
+                metrics::counter!("router_status_callbacks_total", "outcome" => "retry")
+                    .increment(1);
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(Duration::from_millis(this.settings.max_backoff_ms));
             }
