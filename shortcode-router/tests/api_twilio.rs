@@ -304,6 +304,21 @@ async fn twilio_messages_api_send_callbacks_fetch_list_and_errors() {
         );
         assert_eq!(v["status"].as_u64(), Some(u64::from(status)));
     }
+    // A list with an unknown parameter or a page that is no number.
+    for q in [
+        "Colour=red",
+        "Page=null",
+        "PageSize=0",
+        "DateSent=yesterday",
+        "PageToken=zz",
+    ] {
+        let (s, v) = get(
+            &h,
+            &format!("/2010-04-01/Accounts/{ACCOUNT}/Messages.json?{q}"),
+        )
+        .await;
+        assert_eq!((s, v["code"].as_u64()), (400, Some(21604)), "{q}: {v}");
+    }
     // Another account than the key's, and an unknown message: 404.
     let r = h
         .http

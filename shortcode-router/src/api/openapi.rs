@@ -165,7 +165,10 @@ fn operation(method: &str, path: &str) -> Value {
             "security": [{"basic": []}],
             "parameters": [account.clone(), q("To", "recipient", &text), q("From", "sender", &text),
                 q("DateSent", "YYYY-MM-DD", &json!({"type": "string", "format": "date"})),
-                q("PageSize", "page size, default 50", &limit), q("PageToken", "from next_page_uri", &text)],
+                q("DateSent<", "sent on or before, YYYY-MM-DD", &json!({"type": "string", "format": "date"})),
+                q("DateSent>", "sent on or after, YYYY-MM-DD", &json!({"type": "string", "format": "date"})),
+                q("PageSize", "page size, default 50", &limit), q("Page", "the page number (informative)", &json!({"type": "integer", "minimum": 0})),
+                q("PageToken", "from next_page_uri", &json!({"type": "string", "pattern": "^c[0-9a-f]{1,16}\\..+$"}))],
             "responses": merge(json_ok("200", "a page", json!({"type": "object", "required": ["messages", "next_page_uri"], "properties": {
                 "messages": {"type": "array", "items": {"$ref": "#/components/schemas/TwilioMessage"}},
                 "next_page_uri": {"type": ["string", "null"]}, "page": {"type": "integer"}, "page_size": {"type": "integer"}}})),

@@ -398,8 +398,22 @@ pub async fn list(
                     )
                 })?)
             }
-            // Twilio's SDKs send the page number along with the token.
-            _ => {}
+            // Twilio's SDKs send the page number along with the token (it only numbers the
+            // answer's `page` and `start`).
+            "Page" => {
+                v.parse::<u32>().map_err(|_| {
+                    TwilioError::bad(21604, format!("Page: a page number (got {v})"))
+                })?;
+            }
+            other => {
+                return Err(TwilioError::bad(
+                    21604,
+                    format!(
+                        "unknown parameter {other}: use To, From, DateSent, DateSent<, \
+                         DateSent>, PageSize, PageToken"
+                    ),
+                ));
+            }
         }
     }
     let (rows, next) = s.mt.store().search(&q).await.map_err(MtError::from)?;
