@@ -70,35 +70,34 @@ venv() {
     fi
 }
 
+# pinned DIR PACKAGE MODULE: checks that DIR/.venv imports MODULE and has PACKAGE at the version
+# DIR/requirements.txt pins; prints that version.
+pinned() {
+    local dir="$1" pkg="$2" module="$3" want got
+    want="$(sed -n "s/^$pkg==\([^ ]*\).*/\1/p" "$dir/requirements.txt")"
+    got="$("$dir/.venv/bin/python" -c "import importlib.metadata as m, $module; print(m.version('$pkg'))")" ||
+        die "$pkg is not importable from $dir/.venv; rerun with INTEROP_FORCE=1"
+    [ "$got" = "$want" ] || die "$pkg $got installed but $want pinned; rerun with INTEROP_FORCE=1"
+    echo "$got"
+}
+
 py_dir="$here/python"
 venv_python="$py_dir/.venv/bin/python"
 venv "$py_dir"
 
-smpplib_pinned="$(sed -n 's/^smpplib==\([^ ]*\).*/\1/p' "$py_dir/requirements.txt")"
-smpplib_installed="$("$venv_python" -c 'import importlib.metadata as m, smpplib.client; print(m.version("smpplib"))')" ||
-    die "smpplib is not importable from interop/python/.venv; rerun with INTEROP_FORCE=1"
-[ "$smpplib_installed" = "$smpplib_pinned" ] ||
-    die "smpplib $smpplib_installed installed but $smpplib_pinned pinned; rerun with INTEROP_FORCE=1"
+smpplib_installed="$(pinned "$py_dir" smpplib smpplib.client)"
 
 # --- python: PyPI `schemathesis` (the OpenAPI fuzzer of the router's API) ---------------------
 "$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 9) else 1)' ||
     die "$("$python" --version 2>&1) is too old for schemathesis; need >= 3.9"
 st_dir="$here/openapi"
 venv "$st_dir"
-st_pinned="$(sed -n 's/^schemathesis==\([^ ]*\).*/\1/p' "$st_dir/requirements.txt")"
-st_installed="$("$st_dir/.venv/bin/python" -c 'import importlib.metadata as m; print(m.version("schemathesis"))')" ||
-    die "schemathesis is not installed in interop/openapi/.venv; rerun with INTEROP_FORCE=1"
-[ "$st_installed" = "$st_pinned" ] ||
-    die "schemathesis $st_installed installed but $st_pinned pinned; rerun with INTEROP_FORCE=1"
+st_installed="$(pinned "$st_dir" schemathesis schemathesis)"
 
 # --- python: PyPI `twilio` (Twilio's SDK, against the router's Twilio-compatible API) --------
 tw_dir="$here/twilio"
 venv "$tw_dir"
-tw_pinned="$(sed -n 's/^twilio==\([^ ]*\).*/\1/p' "$tw_dir/requirements.txt")"
-tw_installed="$("$tw_dir/.venv/bin/python" -c 'import importlib.metadata as m, twilio.rest; print(m.version("twilio"))')" ||
-    die "twilio is not importable from interop/twilio/.venv; rerun with INTEROP_FORCE=1"
-[ "$tw_installed" = "$tw_pinned" ] ||
-    die "twilio $tw_installed installed but $tw_pinned pinned; rerun with INTEROP_FORCE=1"
+tw_installed="$(pinned "$tw_dir" twilio twilio.rest)"
 
 echo "interop peers ready:"
 echo "  node $(node --version), npm smpp $smpp_installed   ($node_dir)"

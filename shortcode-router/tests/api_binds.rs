@@ -121,14 +121,7 @@ async fn a_carrier_with_several_binds_sends_over_them_and_its_receipts_roll_up()
     assert_eq!(sim.counters().receipts_sent, MESSAGES as u64);
 
     // The submissions went over more than one bind.
-    let metrics = http
-        .get(format!("{base}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = api_support::metrics_at(&http, &base).await;
     let per_bind: Vec<u64> = metrics
         .lines()
         .filter(|l| l.starts_with("smpp_pool_bind_submits_total{") && l.contains("carrier=\"sim\""))

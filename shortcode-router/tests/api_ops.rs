@@ -304,15 +304,7 @@ async fn health_readiness_metrics_and_openapi() {
         .await;
     assert_eq!(s, 202);
     h.wait_status(a["id"].as_str().unwrap(), "delivered").await;
-    let text = h
-        .http
-        .get(h.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = h.metrics().await;
     assert!(text.contains("router_mt_accepted_total"), "{text}");
     assert!(text.contains("router_carrier_binds_up"), "{text}");
 
@@ -407,14 +399,7 @@ async fn ops_endpoints_on_their_own_listener() {
         assert_eq!(status(&ops, path).await, 200, "{path} on ops_listen");
         assert_eq!(status(&api, path).await, 404, "{path} on listen");
     }
-    let metrics = http
-        .get(format!("{ops}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = api_support::metrics_at(&http, &ops).await;
     assert!(metrics.contains("router_carrier_binds_up"), "{metrics}");
     for path in ["/v1/messages", "/openapi.json"] {
         assert_eq!(status(&api, path).await, 200, "{path} on listen");

@@ -138,15 +138,7 @@ async fn twilio_messages_api_send_callbacks_fetch_list_and_errors() {
     }
     assert_eq!(statuses, ["sent", "delivered"]);
     // Counted like the JSON callbacks (the only callbacks of this test binary).
-    let metrics = h
-        .http
-        .get(h.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = h.metrics().await;
     assert!(
         metrics
             .lines()

@@ -179,6 +179,11 @@ impl Harness {
         )
     }
 
+    /// `GET /metrics`: the Prometheus text.
+    pub async fn metrics(&self) -> String {
+        metrics_at(&self.http, &self.base).await
+    }
+
     /// Polls the message until its status is `want` (or the time is up).
     pub async fn wait_status(&self, id: &str, want: &str) -> Value {
         let deadline = tokio::time::Instant::now() + T;
@@ -207,6 +212,17 @@ impl Harness {
         let app = self.app.take().unwrap();
         app.shutdown(Duration::from_secs(10)).await
     }
+}
+
+/// `GET {base}/metrics`: the Prometheus text.
+pub async fn metrics_at(http: &reqwest::Client, base: &str) -> String {
+    http.get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
 }
 
 async fn receiver(tx: mpsc::UnboundedSender<Received>) -> String {
