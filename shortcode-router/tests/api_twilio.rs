@@ -309,7 +309,7 @@ async fn twilio_messages_api_send_callbacks_fetch_list_and_errors() {
             &format!("/2010-04-01/Accounts/{ACCOUNT}/Messages.json?{q}"),
         )
         .await;
-        assert_eq!((s, v["code"].as_u64()), (400, Some(21604)), "{q}: {v}");
+        assert_eq!((s, v["code"].as_u64()), (400, Some(20001)), "{q}: {v}");
     }
     // Another account than the key's, and an unknown message: 404.
     let r = h

@@ -26,6 +26,9 @@ use crate::store::messages::{CallbackFormat, Cursor, Direction, MessageRecord, S
 /// The API version in every path and answer.
 pub const API_VERSION: &str = "2010-04-01";
 
+/// The code of a parameter this API cannot take (Twilio's "invalid parameter").
+const INVALID_PARAMETER: u32 = 20001;
+
 /// An error in Twilio's shape: `{"code", "message", "more_info", "status"}`.
 #[derive(Debug)]
 pub struct TwilioError {
@@ -81,7 +84,7 @@ impl From<MtError> for TwilioError {
         match e {
             MtError::OptedOut { .. } => TwilioError::bad(21610, m),
             MtError::UnknownShortCode(_) | MtError::NoCarrier(_) => TwilioError::bad(21606, m),
-            MtError::Invalid(_) => TwilioError::bad(21604, m),
+            MtError::Invalid(_) => TwilioError::bad(INVALID_PARAMETER, m),
             MtError::QuietHours(_) => TwilioError::new(StatusCode::TOO_MANY_REQUESTS, 20429, m),
             MtError::Forbidden(_) => TwilioError::new(StatusCode::FORBIDDEN, 20403, m),
             MtError::IdempotencyConflict(_) => TwilioError::new(StatusCode::CONFLICT, 20409, m),
@@ -226,7 +229,7 @@ pub fn status_params(m: &MessageRecord, status: MessageStatus) -> Vec<(String, S
 
 fn form(body: &[u8]) -> Result<Vec<(String, String)>, TwilioError> {
     serde_urlencoded::from_bytes(body)
-        .map_err(|e| TwilioError::bad(21604, format!("the body is not a form: {e}")))
+        .map_err(|e| TwilioError::bad(INVALID_PARAMETER, format!("the body is not a form: {e}")))
 }
 
 fn field<'a>(p: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -244,9 +247,9 @@ pub async fn create(
     path: Result<Path<String>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), TwilioError> {
-    let Path(account) = path.map_err(|e| TwilioError::bad(21604, e.body_text()))?;
+    let Path(account) = path.map_err(|e| TwilioError::bad(INVALID_PARAMETER, e.body_text()))?;
     let caller = caller(&s, &headers, &account)?;
-    let body = body.map_err(|e| TwilioError::bad(21604, e.body_text()))?;
+    let body = body.map_err(|e| TwilioError::bad(INVALID_PARAMETER, e.body_text()))?;
     let p = form(&body)?;
     if field(&p, "MessagingServiceSid").is_some() {
         return Err(TwilioError::bad(
@@ -297,7 +300,7 @@ pub async fn create(
                 .filter(|v| (1..=36_000).contains(v))
                 .ok_or_else(|| {
                     TwilioError::bad(
-                        21604,
+                        INVALID_PARAMETER,
                         format!("ValidityPeriod must be 1 to 36000 seconds (got {v})"),
                     )
                 })?,
@@ -338,7 +341,8 @@ pub async fn fetch(
     headers: HeaderMap,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Json<Value>, TwilioError> {
-    let Path((account, file)) = path.map_err(|e| TwilioError::bad(21604, e.body_text()))?;
+    let Path((account, file)) =
+        path.map_err(|e| TwilioError::bad(INVALID_PARAMETER, e.body_text()))?;
     let caller = caller(&s, &headers, &account)?;
     let sid = file
         .strip_suffix(".json")
@@ -351,7 +355,7 @@ fn day_start(v: &str) -> Result<i64, TwilioError> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     time::Date::parse(v.trim(), &format)
         .map(|d| d.midnight().assume_utc().unix_timestamp() * 1000)
-        .map_err(|_| TwilioError::bad(21604, format!("dates are YYYY-MM-DD (got {v})")))
+        .map_err(|_| TwilioError::bad(INVALID_PARAMETER, format!("dates are YYYY-MM-DD (got {v})")))
 }
 
 /// `GET /2010-04-01/Accounts/{AccountSid}/Messages.json?To=&From=&DateSent=&PageSize=&
@@ -362,7 +366,7 @@ pub async fn list(
     path: Result<Path<String>, PathRejection>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, TwilioError> {
-    let Path(account) = path.map_err(|e| TwilioError::bad(21604, e.body_text()))?;
+    let Path(account) = path.map_err(|e| TwilioError::bad(INVALID_PARAMETER, e.body_text()))?;
     let caller = caller(&s, &headers, &account)?;
     let p = form(raw.as_deref().unwrap_or("").as_bytes())?;
     const DAY: i64 = 86_400_000;
@@ -387,13 +391,16 @@ pub async fn list(
                     .ok()
                     .filter(|n| (1..=1000).contains(n))
                     .ok_or_else(|| {
-                        TwilioError::bad(21604, format!("PageSize: 1 to 1000 (got {v})"))
+                        TwilioError::bad(
+                            INVALID_PARAMETER,
+                            format!("PageSize: 1 to 1000 (got {v})"),
+                        )
                     })?
             }
             "PageToken" => {
                 q.after = Some(Cursor::decode(v).ok_or_else(|| {
                     TwilioError::bad(
-                        21604,
+                        INVALID_PARAMETER,
                         format!("PageToken: use the one in next_page_uri (got {v})"),
                     )
                 })?)
@@ -402,12 +409,12 @@ pub async fn list(
             // answer's `page` and `start`).
             "Page" => {
                 v.parse::<u32>().map_err(|_| {
-                    TwilioError::bad(21604, format!("Page: a page number (got {v})"))
+                    TwilioError::bad(INVALID_PARAMETER, format!("Page: a page number (got {v})"))
                 })?;
             }
             other => {
                 return Err(TwilioError::bad(
-                    21604,
+                    INVALID_PARAMETER,
                     format!(
                         "unknown parameter {other}: use To, From, DateSent, DateSent<, \
                          DateSent>, PageSize, PageToken"
