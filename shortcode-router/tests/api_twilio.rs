@@ -5,7 +5,7 @@
 
 mod api_support;
 
-use api_support::{COFFEE, Harness};
+use api_support::{COFFEE, Harness, answer};
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
@@ -36,11 +36,7 @@ async fn create(h: &Harness, form: &[(&str, &str)], auth: Option<String>) -> (u1
         .send()
         .await
         .unwrap();
-    let status = r.status().as_u16();
-    (
-        status,
-        serde_json::from_slice(&r.bytes().await.unwrap()).unwrap_or(Value::Null),
-    )
+    answer(r).await
 }
 
 async fn get(h: &Harness, path_and_query: &str) -> (u16, Value) {
@@ -51,11 +47,7 @@ async fn get(h: &Harness, path_and_query: &str) -> (u16, Value) {
         .send()
         .await
         .unwrap();
-    let status = r.status().as_u16();
-    (
-        status,
-        serde_json::from_slice(&r.bytes().await.unwrap()).unwrap_or(Value::Null),
-    )
+    answer(r).await
 }
 
 /// Twilio's signature of a callback: HMAC-SHA1 under the auth token of the URL followed by

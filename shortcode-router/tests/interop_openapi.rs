@@ -15,19 +15,10 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
-use api_support::{ADMIN, Harness, wait_readyz};
+use api_support::{ADMIN, Harness, interop_tool, wait_readyz};
 
 fn schemathesis() -> PathBuf {
-    let dir = std::env::var_os("SMPP_INTEROP_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../interop"));
-    let bin = dir.join("openapi/.venv/bin/schemathesis");
-    assert!(
-        bin.is_file(),
-        "schemathesis is not installed at {}: run interop/setup.sh",
-        bin.display()
-    );
-    bin
+    interop_tool("openapi/.venv/bin/schemathesis")
 }
 
 /// Runs schemathesis on the service's document with `args` (auth, selection, budget) from

@@ -9,24 +9,16 @@
 
 mod api_support;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
-use api_support::{COFFEE, Harness};
+use api_support::{COFFEE, Harness, interop_tool};
 use serde_json::{Value, json};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs interop/setup.sh (run by .ci/run)"]
 async fn interop_twilio_sdk_sends_fetches_lists_and_validates_callbacks() {
-    let dir = std::env::var_os("SMPP_INTEROP_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../interop"));
-    let python = dir.join("twilio/.venv/bin/python");
-    assert!(
-        python.is_file(),
-        "the twilio SDK is not installed at {}: run interop/setup.sh",
-        python.display()
-    );
+    let python = interop_tool("twilio/.venv/bin/python");
+    let script = interop_tool("twilio/send.py");
     let h = Harness::start().await;
     let (s, v) = h
         .post(
@@ -37,7 +29,7 @@ async fn interop_twilio_sdk_sends_fetches_lists_and_validates_callbacks() {
         .await;
     assert_eq!(s, 201, "{v}");
     let run = tokio::process::Command::new(python)
-        .arg(dir.join("twilio/send.py"))
+        .arg(script)
         .args([&h.base, "coffee-app", COFFEE])
         .args(["--to", "+447700900301", "--from", "12345"])
         .args(["--opted-out", "+447700900303"])

@@ -155,12 +155,7 @@ impl Harness {
             .send()
             .await
             .unwrap();
-        let status = r.status().as_u16();
-        let bytes = r.bytes().await.unwrap_or_default();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
+        answer(r).await
     }
 
     pub async fn get(&self, path: &str, token: &str) -> (u16, Value) {
@@ -171,12 +166,7 @@ impl Harness {
             .send()
             .await
             .unwrap();
-        let status = r.status().as_u16();
-        let bytes = r.bytes().await.unwrap_or_default();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
+        answer(r).await
     }
 
     /// `GET /metrics`: the Prometheus text.
@@ -212,6 +202,31 @@ impl Harness {
         let app = self.app.take().unwrap();
         app.shutdown(Duration::from_secs(10)).await
     }
+}
+
+/// An answer's status and JSON body (`Null` when the body is not JSON).
+pub async fn answer(r: reqwest::Response) -> (u16, Value) {
+    let status = r.status().as_u16();
+    let bytes = r.bytes().await.unwrap_or_default();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+/// `rel` under the interop directory (`SMPP_INTEROP_DIR`, default the repo's `interop/`),
+/// which `interop/setup.sh` must have installed.
+pub fn interop_tool(rel: &str) -> std::path::PathBuf {
+    let dir = std::env::var_os("SMPP_INTEROP_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../interop"));
+    let path = dir.join(rel);
+    assert!(
+        path.is_file(),
+        "{} is not installed: run interop/setup.sh",
+        path.display()
+    );
+    path
 }
 
 /// `GET {base}/metrics`: the Prometheus text.
