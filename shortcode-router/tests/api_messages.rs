@@ -404,6 +404,26 @@ async fn callbacks_only_to_allowed_hosts() {
         .unwrap();
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("allowed_hosts"));
+    // The Twilio-compatible API refuses it as Twilio does a bad StatusCallback: 21609.
+    let r = h
+        .http
+        .post(h.url("/2010-04-01/Accounts/coffee-app/Messages.json"))
+        .basic_auth("coffee-app", Some(COFFEE))
+        .form(&[
+            ("To", "+447700900070"),
+            ("From", "12345"),
+            ("Body", "hi"),
+            ("StatusCallback", "http://10.0.0.1/status"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let (s, v) = api_support::answer(r).await;
+    assert_eq!((s, v["code"].as_u64()), (400, Some(21609)), "{v}");
+    assert!(
+        v["message"].as_str().unwrap().contains("allowed_hosts"),
+        "{v}"
+    );
     assert_eq!(h.sim.counters().submits, 0, "nothing refused was sent");
 
     let mut body = msg("+447700900070", "hi");

@@ -110,7 +110,7 @@ impl From<MtError> for ApiError {
     fn from(e: MtError) -> Self {
         let m = e.to_string();
         match e {
-            MtError::Invalid(_) => ApiError::InvalidRequest(m),
+            MtError::Invalid(_) | MtError::CallbackUrl(_) => ApiError::InvalidRequest(m),
             MtError::OptedOut { .. } => ApiError::RecipientOptedOut(m),
             MtError::QuietHours(_) => ApiError::QuietHours(m),
             MtError::UnknownShortCode(_) => ApiError::UnknownShortCode(m),

@@ -240,6 +240,7 @@ fn refusal(e: &MtError) -> (StatusCode, String) {
             "Recipient opted out: message not sent".to_owned(),
         ),
         MtError::Invalid(_)
+        | MtError::CallbackUrl(_)
         | MtError::Forbidden(_)
         | MtError::QuietHours(_)
         | MtError::UnknownShortCode(_) => (StatusCode::BAD_REQUEST, e.to_string()),

@@ -85,6 +85,8 @@ impl From<MtError> for TwilioError {
             MtError::OptedOut { .. } => TwilioError::bad(21610, m),
             MtError::UnknownShortCode(_) | MtError::NoCarrier(_) => TwilioError::bad(21606, m),
             MtError::Invalid(_) => TwilioError::bad(INVALID_PARAMETER, m),
+            // Not http(s), or a host `[mt.callbacks] allowed_hosts` leaves out.
+            MtError::CallbackUrl(_) => TwilioError::bad(21609, m),
             MtError::QuietHours(_) => TwilioError::new(StatusCode::TOO_MANY_REQUESTS, 20429, m),
             MtError::Forbidden(_) => TwilioError::new(StatusCode::FORBIDDEN, 20403, m),
             MtError::IdempotencyConflict(_) => TwilioError::new(StatusCode::CONFLICT, 20409, m),
@@ -318,12 +320,7 @@ pub async fn create(
             dlr: None,
             callback_format: CallbackFormat::Twilio,
         })
-        .await
-        .map_err(|e| match e {
-            // Not http(s), or a host `[mt.callbacks] allowed_hosts` leaves out.
-            MtError::Invalid(m) if m.contains("status_callback") => TwilioError::bad(21609, m),
-            other => TwilioError::from(other),
-        })?;
+        .await?;
     let m = s.mt.get(&accepted.id, caller.scope.as_deref()).await?;
     Ok((StatusCode::CREATED, Json(resource(&m, &account))))
 }

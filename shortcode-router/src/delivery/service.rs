@@ -149,6 +149,10 @@ pub enum MtError {
     /// The API key may not send for this program.
     #[error("this API key may not send for program {0}")]
     Forbidden(String),
+    /// A status callback URL or `dlr-url` is not http(s), or names a host that
+    /// `[mt.callbacks] allowed_hosts` leaves out.
+    #[error("{0}")]
+    CallbackUrl(String),
     /// The `Idempotency-Key` was used for a different request.
     #[error("Idempotency-Key {0:?} was already used with a different request")]
     IdempotencyConflict(String),
@@ -401,13 +405,13 @@ impl MtService {
             self.callbacks
                 .settings()
                 .check_url("status_callback", url)
-                .map_err(MtError::Invalid)?;
+                .map_err(MtError::CallbackUrl)?;
         }
         if let Some((url, _)) = &req.dlr {
             self.callbacks
                 .settings()
                 .check_url("dlr-url", url)
-                .map_err(MtError::Invalid)?;
+                .map_err(MtError::CallbackUrl)?;
         }
         if !self.routes.short_codes.contains(&req.from) {
             return Err(MtError::UnknownShortCode(req.from.clone()));
