@@ -153,17 +153,24 @@ async fn submits_get_ids_and_delivered_receipts() {
 }
 
 /// An ESME bound as SMPP 3.3 gets no optional parameters (SMPP 3.4 §3.3): its receipts are
-/// their text alone, its MOs plain; one bound as 3.4 gets the receipt TLVs.
+/// their text alone, its MOs plain; one bound as 3.4 gets the receipt TLVs. Nor message ids
+/// over 8 characters (§3.3): with the counter past 10^8, decimal ids wrap for the 3.3 ESME,
+/// in the `submit_sm_resp` and the receipt alike.
 #[tokio::test]
 async fn an_smpp_3_3_esme_gets_no_tlvs() {
     bounded(async {
-        let sim = Simulator::start(base()).await.unwrap();
-        for (version, with_tlvs) in [(0x33u8, false), (0x34, true)] {
+        let mut config = base().id_format(smsc_client::sim::IdFormat::Decimal);
+        config.first_id = 123_456_789;
+        let sim = Simulator::start(config).await.unwrap();
+        for (version, with_tlvs, want_id) in
+            [(0x33u8, false, "23456789"), (0x34, true, "123456790")]
+        {
             let url = format!("smpp://{}", sim.local_addr());
             let mut c = EsmeConfig::new(&url, "esme", "secret").unwrap();
             c.interface_version = version;
             let (handle, mut inbound) = EsmeClient::connect(c).await.unwrap();
             let id = handle.submit_sm(submit(1, true)).await.unwrap().message_id;
+            assert_eq!(id.to_string(), want_id, "{version:#x}");
             let req = inbound.recv().await.unwrap();
             let Body::DeliverSm(sm) = req.body() else {
                 panic!("{:?}", req.body());

@@ -28,6 +28,17 @@ impl IdFormat {
             IdFormat::Decimal => n.to_string(),
         }
     }
+
+    /// The id of counter value `n` for an ESME that bound as SMPP 3.3 or earlier: at most 8
+    /// characters (SMPP 3.4 §3.3: an SMSC "must not generate message IDs greater than 8
+    /// octets" towards such an ESME), so the counter wraps as an 8-digit one would (hex after
+    /// 2^32, decimal after 10^8).
+    pub fn format_v33(self, n: u64) -> String {
+        match self {
+            IdFormat::Hex => self.format(n & 0xFFFF_FFFF),
+            IdFormat::Decimal => self.format(n % 100_000_000),
+        }
+    }
 }
 
 impl FromStr for IdFormat {
@@ -311,6 +322,13 @@ mod tests {
     fn ids() {
         assert_eq!(IdFormat::Hex.format(42), "0000002A");
         assert_eq!(IdFormat::Decimal.format(42), "42");
+        // Towards a 3.3 ESME, 8 characters at most: the counter wraps.
+        assert_eq!(IdFormat::Hex.format(0x1_0000_002A), "10000002A");
+        assert_eq!(IdFormat::Hex.format_v33(0x1_0000_002A), "0000002A");
+        assert_eq!(IdFormat::Hex.format_v33(0xFFFF_FFFF), "FFFFFFFF");
+        assert_eq!(IdFormat::Decimal.format_v33(123_456_789), "23456789");
+        assert_eq!(IdFormat::Decimal.format_v33(99_999_999), "99999999");
+        assert_eq!(IdFormat::Decimal.format_v33(42), "42");
         assert_eq!("dec".parse::<IdFormat>(), Ok(IdFormat::Decimal));
     }
 }

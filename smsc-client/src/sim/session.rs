@@ -209,7 +209,10 @@ fn on_request(shared: &Arc<Shared>, handle: &SmscHandle, req: InboundRequest, su
     let n = shared
         .next_id
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let id = shared.config.id_format.format(n);
+    // At most 8 characters towards an SMPP 3.3 ESME (SMPP 3.4 §3.3), the receipt's id too.
+    let v33 = handle.info().interface_version < smpp_codec::field::version::V34;
+    let format = move |f: super::IdFormat| if v33 { f.format_v33(n) } else { f.format(n) };
+    let id = format(shared.config.id_format);
     let Ok(message_id) = COctetString::<65>::try_from(id.as_str()) else {
         reject(shared, responder, CommandStatus::ESME_RSYSERR);
         return;
@@ -289,7 +292,7 @@ fn on_request(shared: &Arc<Shared>, handle: &SmscHandle, req: InboundRequest, su
             let receipt_id = shared
                 .config
                 .receipt_id_format
-                .map_or_else(|| id.clone(), |f| f.format(n));
+                .map_or_else(|| id.clone(), format);
             let receipt = ReceiptBuilder::new(
                 &receipt_id,
                 state,
