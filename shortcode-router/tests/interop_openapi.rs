@@ -4,7 +4,8 @@
 //! checks every answer: no 5xx, the status codes, content types and JSON bodies the document
 //! declares, and requests that break the document refused. So the document and the server
 //! agree, and bad input gets a 4xx. A second, shorter run covers the Twilio-compatible
-//! operations with HTTP Basic on the key's own account.
+//! operations with HTTP Basic on the key's own account, and the Jasmin-compatible `/send` with
+//! the key's credentials as its arguments.
 //!
 //! `#[ignore]`d like the other interop tests: `.ci/run` installs the fuzzer
 //! (`interop/setup.sh`) and runs `cargo test -- --ignored interop`.
@@ -119,10 +120,16 @@ async fn interop_schemathesis_finds_no_failure() {
         1000,
     )
     .await;
-    // The Twilio-compatible operations with HTTP Basic, on the key's own account.
+    // The Twilio-compatible operations with HTTP Basic, on the key's own account, and the
+    // Jasmin-compatible `/send` with the key's name and token as `username` and `password`:
+    // past authentication, into what each does with a message.
     std::fs::write(
         dir.path().join("schemathesis.toml"),
-        "[parameters]\n\"path.account\" = \"admin\"\n",
+        format!(
+            "[parameters]\n\"path.account\" = \"admin\"\n\
+             \"query.username\" = \"admin\"\n\"query.password\" = \"{ADMIN}\"\n\
+             \"query.from\" = \"12345\"\n"
+        ),
     )
     .unwrap();
     let basic = format!("admin:{ADMIN}");
@@ -133,13 +140,13 @@ async fn interop_schemathesis_finds_no_failure() {
             "--auth",
             &basic,
             "--include-path-regex",
-            "^/2010-04-01/",
+            "^/2010-04-01/|^/send$",
             "--max-examples",
             "30",
             "--max-time",
             "30",
         ],
-        3,
+        5,
         500,
     )
     .await;

@@ -53,7 +53,7 @@ pub const MAX_RECEIVERS: usize = 1000;
 
 /// The name/value pairs of a query string or form body, values as bytes (`+` is a space,
 /// `%XX` a byte): `text` is decoded by `charset` afterwards.
-fn form_pairs(form: &[u8]) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn form_pairs(form: &[u8]) -> Vec<(String, Vec<u8>)> {
     let decode = |part: &[u8]| -> Vec<u8> {
         let plus: Vec<u8> = part
             .iter()

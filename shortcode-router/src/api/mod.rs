@@ -1,10 +1,11 @@
 //! The HTTP API (axum): MT messages (send, look up, search, resend), the opt-out list, the
-//! Kannel-compatible `sendsms` shim, the Twilio-compatible Messages API, `/metrics`,
-//! `/healthz`, `/readyz` and `/openapi.json`.
+//! Kannel-compatible `sendsms` shim, the Jasmin-compatible `/send`, the Twilio-compatible
+//! Messages API, `/metrics`, `/healthz`, `/readyz` and `/openapi.json`.
 //! Handlers are thin; state is one [`AppState`]; every error is an [`ApiError`].
 
 pub mod auth;
 pub mod error;
+pub mod jasmin;
 pub mod kannel;
 pub mod messages;
 pub mod openapi;
@@ -105,6 +106,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/2010-04-01/Accounts/{account}/Messages/{sid}"),
     ("get", "/cgi-bin/sendsms"),
     ("post", "/cgi-bin/sendsms"),
+    ("get", "/send"),
+    ("post", "/send"),
     ("get", "/metrics"),
     ("get", "/healthz"),
     ("get", "/readyz"),
@@ -128,6 +131,8 @@ fn endpoint(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("get", "/2010-04-01/Accounts/{account}/Messages/{sid}") => get(twilio::fetch),
         ("get", "/cgi-bin/sendsms") => get(kannel::sendsms_get),
         ("post", "/cgi-bin/sendsms") => post(kannel::sendsms_post),
+        ("get", "/send") => get(jasmin::send_get),
+        ("post", "/send") => post(jasmin::send_post),
         ("get", "/metrics") => get(ops::metrics),
         ("get", "/healthz") => get(ops::healthz),
         ("get", "/readyz") => get(ops::readyz),

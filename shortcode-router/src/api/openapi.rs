@@ -190,6 +190,36 @@ fn operation(method: &str, path: &str) -> Value {
                 "503": {"description": "no carrier bound, or shutting down", "content": {"text/plain": {"schema": {"type": "string"}}}},
             },
         }),
+        ("get", "/send") | ("post", "/send") => {
+            let p = |name: &str, required: bool, schema: Value| json!({"name": name, "in": "query", "required": required, "schema": schema});
+            let line = |d: &str| json!({"description": d, "content": {"text/plain": {"schema": {"type": "string"}}}});
+            json!({
+                "summary": "Jasmin-compatible send (username = API key name, password = its token); DLRs go to dlr-url",
+                "parameters": [
+                    p("username", true, json!({"type": "string", "minLength": 1})),
+                    p("password", true, json!({"type": "string", "minLength": 1})),
+                    p("to", true, number.clone()),
+                    p("from", true, code.clone()),
+                    p("content", true, json!({"type": "string", "minLength": 1, "maxLength": MAX_TEXT_CHARS})),
+                    p("coding", false, json!({"type": "string", "enum": ["0", "8"]})),
+                    p("priority", false, json!({"type": "string", "enum": ["0", "1", "2", "3"]})),
+                    p("validity-period", false, json!({"type": "string", "pattern": "^[0-9]{1,9}$", "description": "minutes, 1 to 142560"})),
+                    p("dlr", false, json!({"type": "string", "enum": ["yes", "no"]})),
+                    p("dlr-url", false, json!({"type": "string", "format": "uri", "pattern": "^https?://"})),
+                    p("dlr-level", false, json!({"type": "string", "enum": ["1", "2", "3"]})),
+                    p("dlr-method", false, json!({"type": "string", "pattern": "^([Gg][Ee][Tt]|[Pp][Oo][Ss][Tt])$"})),
+                    p("tags", false, json!({"type": "string", "pattern": "^[-a-zA-Z0-9,]*$"})),
+                ],
+                "responses": {
+                    "200": line("Success \"<message id>\""),
+                    "400": line("Error \"...\": a missing, unknown or invalid argument"),
+                    "403": line("Error \"...\": authentication or authorization failed, the recipient opted out, or quiet hours"),
+                    "412": line("Error \"No route found (...)\": the short code is not configured or has no carrier that sends"),
+                    "500": line("Error \"...\": the store failed"),
+                    "503": line("Error \"...\": shutting down"),
+                },
+            })
+        }
         ("get", "/metrics") => {
             json!({"summary": "Prometheus metrics (on `[api] ops_listen` when set)", "responses": plain})
         }

@@ -22,6 +22,8 @@ use crate::signing::standard_signature;
 const MAX_IN_FLIGHT: u32 = 1024;
 /// Most of an answer's body read (to the end, so that its connection can be used again).
 const MAX_ANSWER: usize = 64 * 1024;
+/// The body that acknowledges a Jasmin DLR (anything else is retried, as Jasmin does).
+pub const JASMIN_ACK: &[u8] = b"ACK/Jasmin";
 
 /// How callbacks are retried.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
@@ -174,7 +176,7 @@ impl Callbacks {
     /// Queues a `GET` of `url` (a Kannel `dlr-url`, placeholders filled in), retried like
     /// status callbacks.
     pub async fn send_get(&self, url: String) {
-        self.retried("dlr-url", url, |uri| {
+        self.retried("dlr-url", url, None, |uri| {
             http::Request::get(uri)
                 .header(http::header::USER_AGENT, http_out::USER_AGENT)
                 .body(Full::default())
@@ -193,7 +195,7 @@ impl Callbacks {
     ) {
         let signature = auth_token.map(|t| crate::signing::twilio_signature(&t, &url, &params));
         let body = Bytes::from(serde_urlencoded::to_string(&params).unwrap_or_default());
-        self.retried("status callback", url, move |uri| {
+        self.retried("status callback", url, None, move |uri| {
             let mut req = http::Request::post(uri)
                 .header(http::header::USER_AGENT, http_out::USER_AGENT)
                 .header(
@@ -208,9 +210,39 @@ impl Callbacks {
         .await;
     }
 
-    /// Sends the request `make` builds for `url` in the background until a 2xx, with backoff,
-    /// at most `max_attempts` times; counted in the same metrics as the JSON callbacks.
-    async fn retried<F>(&self, what: &'static str, url: String, make: F)
+    /// Queues a Jasmin DLR: `params` as a form body `POST`ed to `url`, or added to its query
+    /// for a `GET`; retried like the others until the answer is a 2xx whose body is
+    /// `ACK/Jasmin`, as Jasmin's DLR thrower retries.
+    pub async fn send_jasmin(&self, url: String, post: bool, params: Vec<(&'static str, String)>) {
+        let form = serde_urlencoded::to_string(&params).unwrap_or_default();
+        if post {
+            let body = Bytes::from(form);
+            self.retried("dlr-url", url, Some(JASMIN_ACK), move |uri| {
+                http::Request::post(uri)
+                    .header(http::header::USER_AGENT, http_out::USER_AGENT)
+                    .header(
+                        http::header::CONTENT_TYPE,
+                        "application/x-www-form-urlencoded",
+                    )
+                    .body(Full::new(body.clone()))
+            })
+            .await;
+        } else {
+            let sep = if url.contains('?') { '&' } else { '?' };
+            let url = format!("{url}{sep}{form}");
+            self.retried("dlr-url", url, Some(JASMIN_ACK), |uri| {
+                http::Request::get(uri)
+                    .header(http::header::USER_AGENT, http_out::USER_AGENT)
+                    .body(Full::default())
+            })
+            .await;
+        }
+    }
+
+    /// Sends the request `make` builds for `url` in the background until a 2xx (whose body
+    /// starts with `ack`, when given), with backoff, at most `max_attempts` times; counted in
+    /// the same metrics as the JSON callbacks.
+    async fn retried<F>(&self, what: &'static str, url: String, ack: Option<&'static [u8]>, make: F)
     where
         F: Fn(http::Uri) -> http::Result<http::Request<Full<Bytes>>> + Send + 'static,
     {
@@ -224,18 +256,21 @@ impl Callbacks {
                 let started = Instant::now();
                 let req = target(&url).and_then(|uri| make(uri).map_err(|e| e.to_string()));
                 let outcome = match req {
-                    Ok(req) => this.exchange(req).await,
+                    Ok(req) => this.exchange_body(req).await,
                     Err(e) => Err(e),
                 };
                 metrics::histogram!("router_status_callback_seconds")
                     .record(started.elapsed().as_secs_f64());
+                let acked = |body: &Option<Bytes>| {
+                    ack.is_none_or(|a| body.as_ref().is_some_and(|b| b.starts_with(a)))
+                };
                 match outcome {
-                    Ok(status) if status.is_success() => {
+                    Ok((status, body)) if status.is_success() && acked(&body) => {
                         metrics::counter!("router_status_callbacks_total", "outcome" => "delivered")
                             .increment(1);
                         break;
                     }
-                    Ok(status) => tracing::warn!(%url, %status, attempt, "{what} refused"),
+                    Ok((status, _)) => tracing::warn!(%url, %status, attempt, "{what} refused"),
                     Err(error) => tracing::warn!(%url, %error, attempt, "{what} failed"),
                 }
                 if attempt == this.settings.max_attempts.max(1) {
@@ -255,11 +290,19 @@ impl Callbacks {
 
     /// One request, answer read to the end, within the configured timeout: the status.
     async fn exchange(&self, req: http::Request<Full<Bytes>>) -> Result<http::StatusCode, String> {
+        self.exchange_body(req).await.map(|(status, _)| status)
+    }
+
+    /// [`exchange`](Self::exchange), with the answer's body (`None` when longer than
+    /// `MAX_ANSWER` or broken: that costs only the connection).
+    async fn exchange_body(
+        &self,
+        req: http::Request<Full<Bytes>>,
+    ) -> Result<(http::StatusCode, Option<Bytes>), String> {
         let timeout = Duration::from_millis(self.settings.timeout_ms.max(1));
-        // A longer or broken body only costs the connection.
         http_out::exchange(&self.client, req, timeout, MAX_ANSWER)
             .await
-            .map(|a| a.status)
+            .map(|a| (a.status, a.body))
     }
 
     async fn deliver(&self, cb: Callback) {

@@ -864,6 +864,21 @@ impl MtService {
         let Some(url) = m.status_callback.clone() else {
             return;
         };
+        if let CallbackFormat::Jasmin { level, post } = m.callback_format {
+            // The carrier's id for the message (its last part's) names it in a receipt DLR.
+            let smsc_id = if raw.stat.is_some() {
+                let parts = self.store.parts(&m.id).await.unwrap_or_default();
+                parts.into_iter().rev().find_map(|p| p.smsc_id)
+            } else {
+                None
+            };
+            if let Some(params) =
+                crate::api::jasmin::dlr_params(&m, level, r.after, raw, smsc_id, now_ms())
+            {
+                self.callbacks.send_jasmin(url, post, params).await;
+            }
+            return;
+        }
         if m.callback_format == CallbackFormat::Twilio {
             let token = m
                 .api_key

@@ -114,7 +114,8 @@ pub struct NewMessage {
 
 /// The form of a message's status callbacks: ours (JSON, Standard Webhooks signature) for
 /// messages sent through `/v1/messages`, Twilio's (form fields, `X-Twilio-Signature`) for
-/// those sent through the Twilio-compatible API.
+/// those sent through the Twilio-compatible API, Jasmin's DLRs for those sent through the
+/// Jasmin-compatible `/send`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum CallbackFormat {
     /// `{"type": "message.status", "data": {...}}`, signed the Standard Webhooks way.
@@ -123,6 +124,13 @@ pub enum CallbackFormat {
     /// Twilio's status callback form (`MessageSid`, `MessageStatus`, ...), signed with the API
     /// key's token as Twilio signs with the auth token.
     Twilio,
+    /// Jasmin's DLRs (`id`, `message_status`, `level`, ...), acknowledged with `ACK/Jasmin`.
+    Jasmin {
+        /// Jasmin's `dlr-level`: 1 the SMSC's answer, 2 the handset's receipt, 3 both.
+        level: u8,
+        /// `dlr-method` `POST` (a form body) rather than `GET` (a query).
+        post: bool,
+    },
 }
 
 impl CallbackFormat {
@@ -131,6 +139,14 @@ impl CallbackFormat {
         match self {
             CallbackFormat::Standard => "standard",
             CallbackFormat::Twilio => "twilio",
+            CallbackFormat::Jasmin { level, post } => match (level, post) {
+                (1, false) => "jasmin-1-get",
+                (1, true) => "jasmin-1-post",
+                (2, false) => "jasmin-2-get",
+                (2, true) => "jasmin-2-post",
+                (_, false) => "jasmin-3-get",
+                (_, true) => "jasmin-3-post",
+            },
         }
     }
 
@@ -138,6 +154,15 @@ impl CallbackFormat {
     pub fn parse(s: Option<&str>) -> CallbackFormat {
         match s {
             Some("twilio") => CallbackFormat::Twilio,
+            Some(j) if j.starts_with("jasmin-") => {
+                let mut parts = j.split('-').skip(1);
+                let level = parts.next().and_then(|l| l.parse().ok()).unwrap_or(3);
+                let post = parts.next() != Some("get");
+                CallbackFormat::Jasmin {
+                    level: level.clamp(1, 3),
+                    post,
+                }
+            }
             _ => CallbackFormat::Standard,
         }
     }
@@ -1918,6 +1943,21 @@ mod tests {
         let mut s = MessageStore::open(&dir.path().join("t.db")).await.unwrap();
         s.migrate().await.unwrap(); // twice is fine
         (dir, s)
+    }
+
+    #[test]
+    fn callback_formats_read_back_as_stored() {
+        let mut all = vec![CallbackFormat::Standard, CallbackFormat::Twilio];
+        for level in 1..=3 {
+            for post in [false, true] {
+                all.push(CallbackFormat::Jasmin { level, post });
+            }
+        }
+        for f in all {
+            assert_eq!(CallbackFormat::parse(Some(f.as_str())), f, "{}", f.as_str());
+        }
+        assert_eq!(CallbackFormat::parse(None), CallbackFormat::Standard);
+        assert_eq!(CallbackFormat::parse(Some("?")), CallbackFormat::Standard);
     }
 
     /// A database an earlier version wrote (no `kind`, `bypass_optout`, `callback_format`

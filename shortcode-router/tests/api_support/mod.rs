@@ -246,6 +246,12 @@ async fn receiver(tx: mpsc::UnboundedSender<Received>) -> String {
         let tx = tx.clone();
         async move {
             let (parts, body) = req.into_parts();
+            // Jasmin's DLR thrower wants this body back; every other answer is "ok".
+            let answer = if parts.uri.path().starts_with("/jasmin-ack") {
+                "ACK/Jasmin"
+            } else {
+                "ok"
+            };
             let body = axum::body::to_bytes(body, 1 << 20)
                 .await
                 .unwrap_or_default();
@@ -255,7 +261,7 @@ async fn receiver(tx: mpsc::UnboundedSender<Received>) -> String {
                 headers: parts.headers,
                 body: body.to_vec(),
             });
-            "ok"
+            answer
         }
     });
     let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
