@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::api::AppState;
-use crate::api::kannel::form_pairs;
+use crate::api::kannel::{form_pairs, query_and_form};
 use crate::delivery::service::EncodingPref;
 use crate::delivery::status::MessageStatus;
 use crate::delivery::{MtError, MtRequest};
@@ -76,14 +76,7 @@ pub async fn send_post(
     RawQuery(raw): RawQuery,
     body: Bytes,
 ) -> Response {
-    let mut all = raw.unwrap_or_default().into_bytes();
-    if !body.is_empty() {
-        if !all.is_empty() {
-            all.push(b'&');
-        }
-        all.extend_from_slice(&body);
-    }
-    send(s, &all).await
+    send(s, &query_and_form(raw, &body)).await
 }
 
 async fn send(s: AppState, form: &[u8]) -> Response {

@@ -38,14 +38,19 @@ pub async fn sendsms_post(
     RawQuery(raw): RawQuery,
     body: Bytes,
 ) -> Response {
-    let mut all = raw.unwrap_or_default().into_bytes();
+    sendsms(s, &query_and_form(raw, &body)).await
+}
+
+/// A request's query string and form body as one form (the query's parameters first).
+pub(crate) fn query_and_form(query: Option<String>, body: &[u8]) -> Vec<u8> {
+    let mut all = query.unwrap_or_default().into_bytes();
     if !body.is_empty() {
         if !all.is_empty() {
             all.push(b'&');
         }
-        all.extend_from_slice(&body);
+        all.extend_from_slice(body);
     }
-    sendsms(s, &all).await
+    all
 }
 
 /// Most receivers in one request's `to`.
