@@ -300,6 +300,10 @@ pub enum Profile {
     Json,
     /// Twilio-compatible form body, `X-Twilio-Signature`, TwiML reply.
     Twilio,
+    /// Jasmin's MO form (`id`, `from`, `to`, `origin-connector`, `coding`, `content`),
+    /// delivered once the handler answers `ACK/Jasmin`; unsigned, as Jasmin sends it (no
+    /// `secret`), and no reply.
+    Jasmin,
 }
 
 /// One HTTP handler.
@@ -308,7 +312,8 @@ pub enum Profile {
 pub struct HandlerConfig {
     /// Where to `POST`.
     pub url: String,
-    /// The signing secret inline: `whsec_<base64>` for `json`, the auth token for `twilio`.
+    /// The signing secret inline: `whsec_<base64>` for `json`, the auth token for `twilio`
+    /// (none for `jasmin`).
     #[serde(default)]
     pub secret: Option<String>,
     /// The environment variable holding the secret.
@@ -559,10 +564,21 @@ impl Config {
                     url.scheme()
                 )));
             }
-            let secret = h.secret(name)?;
-            if h.profile == Profile::Json {
-                crate::signing::decode_secret(&secret)
-                    .map_err(|e| invalid(format!("handler {name}: {e}")))?;
+            match h.profile {
+                Profile::Json => {
+                    crate::signing::decode_secret(&h.secret(name)?)
+                        .map_err(|e| invalid(format!("handler {name}: {e}")))?;
+                }
+                Profile::Twilio => {
+                    h.secret(name)?;
+                }
+                Profile::Jasmin => {
+                    if h.secret.is_some() || h.secret_env.is_some() {
+                        return Err(invalid(format!(
+                            "handler {name}: the jasmin profile is not signed: drop its secret"
+                        )));
+                    }
+                }
             }
         }
         let mut codes = std::collections::HashSet::new();

@@ -1,6 +1,6 @@
-//! Webhook delivery to handlers: the payloads (our JSON, or Twilio form fields), one worker per
-//! handler with a bounded queue and a bounded number of requests in flight (so a slow or dead
-//! handler holds up nobody else), retries with exponential backoff and jitter until the
+//! Webhook delivery to handlers: the payloads (our JSON, Twilio's or Jasmin's form fields), one
+//! worker per handler with a bounded queue and a bounded number of requests in flight (so a slow
+//! or dead handler holds up nobody else), retries with exponential backoff and jitter until the
 //! configured age, then dead-letter; `410 Gone` disables the handler loudly. Every attempt is
 //! recorded; the id is stable across retries. A handler's reply (JSON `{"reply": ...}`,
 //! `text/plain`, TwiML `<Message>`) goes back to the subscriber through [`Outbound`].
@@ -214,6 +214,57 @@ pub fn backoff(defaults: &WebhookDefaults, attempt: u32) -> Duration {
 enum Signer {
     Standard(signing::StandardSigner),
     Twilio(String),
+    /// Unsigned; short code -> its carrier (Jasmin's `origin-connector`).
+    Jasmin(Arc<HashMap<String, String>>),
+}
+
+/// Short code -> the carrier that receives it (its own, or the only one).
+fn short_code_carriers(config: &Config) -> HashMap<String, String> {
+    let only = (config.carriers.len() == 1)
+        .then(|| config.carriers.keys().next().cloned())
+        .flatten();
+    config
+        .short_codes
+        .iter()
+        .filter_map(|sc| {
+            let carrier = sc.carrier.clone().or_else(|| only.clone())?;
+            Some((sc.code.clone(), carrier))
+        })
+        .collect()
+}
+
+/// The body that acknowledges a Jasmin-profile webhook.
+pub const JASMIN_ACK: &str = "ACK/Jasmin";
+
+/// Jasmin's MO form fields for a stored JSON payload: `id`, `from`, `to`, `origin-connector`
+/// (the short code's carrier), `priority`, `coding` (0 when GSM 7-bit carries the text, else
+/// 8), `content`. An opt-out or opt-in event comes as the keyword's MO, as Jasmin would pass
+/// the STOP or START message itself.
+pub fn jasmin_params(payload: &str, carriers: &HashMap<String, String>) -> Vec<(String, String)> {
+    let v: Value = serde_json::from_str(payload).unwrap_or(Value::Null);
+    let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+    let to = s("to");
+    let content = if s("type") == MESSAGE_RECEIVED {
+        s("text")
+    } else {
+        s("keyword")
+    };
+    let gsm = matches!(
+        smpp_codec::coding::choose(&content, &[]).encoding,
+        smpp_codec::coding::Encoding::Gsm7(_)
+    );
+    vec![
+        ("id".to_owned(), s("id")),
+        ("from".to_owned(), s("from")),
+        (
+            "origin-connector".to_owned(),
+            carriers.get(&to).cloned().unwrap_or_default(),
+        ),
+        ("to".to_owned(), to),
+        ("priority".to_owned(), "1".to_owned()),
+        ("coding".to_owned(), if gsm { "0" } else { "8" }.to_owned()),
+        ("content".to_owned(), content),
+    ]
 }
 
 /// Most of a handler's answer read (a reply is one SMS conversation's text, or TwiML).
@@ -348,6 +399,17 @@ impl Worker {
                 .header("i-twilio-idempotency-token", &w.id)
                 .body(Full::new(Bytes::from(form)))
             }
+            Signer::Jasmin(carriers) => {
+                let params = jasmin_params(&String::from_utf8_lossy(payload), carriers);
+                let form = form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(&params)
+                    .finish();
+                req.header(
+                    CONTENT_TYPE,
+                    HeaderValue::from_static("application/x-www-form-urlencoded"),
+                )
+                .body(Full::new(Bytes::from(form)))
+            }
         };
         let req = req.map_err(|e| format!("cannot build the request: {e}"))?;
         let a = http_out::exchange(&self.client, req, self.timeout, MAX_REPLY).await?;
@@ -387,9 +449,13 @@ impl Worker {
             (Some(error), outcome, Vec::new())
         };
         let status = answer.as_ref().ok().map(|a| a.0);
+        // Jasmin's handlers acknowledge with a body (a 2xx without it is tried again) and
+        // answer no reply.
+        let jasmin = matches!(self.signer, Signer::Jasmin(_));
+        let acked = |body: &str| !jasmin || body.starts_with(JASMIN_ACK);
         let (error, outcome, replies) = match answer {
-            Ok((s, ct, body)) if (200..300).contains(&s) => {
-                let replies = if w.kind == MESSAGE_RECEIVED {
+            Ok((s, ct, body)) if (200..300).contains(&s) && acked(&body) => {
+                let replies = if w.kind == MESSAGE_RECEIVED && !jasmin {
                     parse_reply(s, ct.as_deref(), &body)
                 } else {
                     Vec::new()
@@ -403,7 +469,8 @@ impl Worker {
                 Vec::new(),
             ),
             Ok((s, _, body)) => failed(format!(
-                "HTTP {s}: {}",
+                "HTTP {s}{}: {}",
+                if jasmin { " without ACK/Jasmin" } else { "" },
                 body.chars().take(200).collect::<String>()
             )),
             Err(e) => failed(format!("request failed: {e}")),
@@ -555,13 +622,13 @@ impl Dispatcher {
         let mut workers = HashMap::new();
         let d = &config.webhooks;
         for (name, h) in &config.handlers {
-            let secret = h.secret(name)?;
             let signer = match h.profile {
                 Profile::Json => Signer::Standard(signing::StandardSigner::new(
-                    &signing::decode_secret(&secret)
+                    &signing::decode_secret(&h.secret(name)?)
                         .map_err(|e| ConfigError::Invalid(format!("handler {name}: {e}")))?,
                 )),
-                Profile::Twilio => Signer::Twilio(secret),
+                Profile::Twilio => Signer::Twilio(h.secret(name)?),
+                Profile::Jasmin => Signer::Jasmin(Arc::new(short_code_carriers(config))),
             };
             let client = http_out::client(
                 Duration::from_millis(h.connect_timeout_ms.unwrap_or(d.connect_timeout_ms)),
