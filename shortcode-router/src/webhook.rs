@@ -233,6 +233,21 @@ fn short_code_carriers(config: &Config) -> HashMap<String, String> {
         .collect()
 }
 
+/// `req` with `params` as its form-encoded body.
+fn form_body(
+    req: http::request::Builder,
+    params: &[(String, String)],
+) -> http::Result<http::Request<Full<Bytes>>> {
+    let form = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(params)
+        .finish();
+    req.header(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/x-www-form-urlencoded"),
+    )
+    .body(Full::new(Bytes::from(form)))
+}
+
 /// The body that acknowledges a Jasmin-profile webhook.
 pub const JASMIN_ACK: &str = "ACK/Jasmin";
 
@@ -388,28 +403,16 @@ impl Worker {
             Signer::Twilio(token) => {
                 let params = twilio_params(&String::from_utf8_lossy(payload));
                 let sig = signing::twilio_signature(token, &self.url, &params);
-                let form = form_urlencoded::Serializer::new(String::new())
-                    .extend_pairs(&params)
-                    .finish();
-                req.header(
-                    CONTENT_TYPE,
-                    HeaderValue::from_static("application/x-www-form-urlencoded"),
+                form_body(
+                    req.header("x-twilio-signature", sig)
+                        .header("i-twilio-idempotency-token", &w.id),
+                    &params,
                 )
-                .header("x-twilio-signature", sig)
-                .header("i-twilio-idempotency-token", &w.id)
-                .body(Full::new(Bytes::from(form)))
             }
-            Signer::Jasmin(carriers) => {
-                let params = jasmin_params(&String::from_utf8_lossy(payload), carriers);
-                let form = form_urlencoded::Serializer::new(String::new())
-                    .extend_pairs(&params)
-                    .finish();
-                req.header(
-                    CONTENT_TYPE,
-                    HeaderValue::from_static("application/x-www-form-urlencoded"),
-                )
-                .body(Full::new(Bytes::from(form)))
-            }
+            Signer::Jasmin(carriers) => form_body(
+                req,
+                &jasmin_params(&String::from_utf8_lossy(payload), carriers),
+            ),
         };
         let req = req.map_err(|e| format!("cannot build the request: {e}"))?;
         let a = http_out::exchange(&self.client, req, self.timeout, MAX_REPLY).await?;

@@ -11,6 +11,21 @@ use axum::extract::State;
 use common::*;
 use smsc_client::sim::SimConfig;
 
+/// A program whose HOLA keyword goes to the handler named `jasmin`.
+const LEGACY: &str = r#"
+[[programs]]
+name = "legacy"
+display_name = "Legacy App"
+short_code = "12345"
+support = "legacy@example.com"
+
+[[routes]]
+name = "legacy"
+program = "legacy"
+keyword = "HOLA"
+handler = "jasmin"
+"#;
+
 #[derive(Default)]
 struct Seen {
     forms: Mutex<Vec<Vec<(String, String)>>>,
@@ -53,18 +68,7 @@ async fn jasmin_profile_form_and_acknowledgement() {
 url = "http://{addr}/jasmin"
 profile = "jasmin"
 
-[[programs]]
-name = "legacy"
-display_name = "Legacy App"
-short_code = "12345"
-support = "legacy@example.com"
-
-[[routes]]
-name = "legacy"
-program = "legacy"
-keyword = "HOLA"
-handler = "jasmin"
-"#
+{LEGACY}"#
         );
         let router = s.router(&extra).await;
         inject(&s.sim, "Hola ¿qué tal? ✓", SUB).await;
@@ -123,18 +127,7 @@ profile = "jasmin"
 [[short_codes]]
 code = "12345"
 
-[[programs]]
-name = "legacy"
-display_name = "Legacy App"
-short_code = "12345"
-support = "legacy@example.com"
-
-[[routes]]
-name = "legacy"
-program = "legacy"
-keyword = "HOLA"
-handler = "jasmin"
-"#
+{LEGACY}"#
         )
     };
     shortcode_router::config::Config::parse(&text("")).unwrap();
