@@ -178,6 +178,17 @@ async fn twilio_messages_api_send_callbacks_fetch_list_and_errors() {
         }
     }
     assert_eq!(seen, ["third", "second", "Your latte is ready ☕"]);
+    // `Page` only numbers the page: the largest one reads the first page, and its figures
+    // saturate rather than overflow (found by schemathesis).
+    let (s, page) = get(
+        &h,
+        &format!("/2010-04-01/Accounts/{ACCOUNT}/Messages.json?To=%2B447700900201&Page=4294967295"),
+    )
+    .await;
+    assert_eq!(s, 200, "{page}");
+    assert_eq!(page["messages"].as_array().unwrap().len(), 3, "{page}");
+    assert_eq!(page["start"], u32::MAX, "{page}");
+    assert_eq!(page["end"], u32::MAX - 1, "{page}");
 
     // The same idempotency token twice: one message.
     let mut sids = Vec::new();

@@ -441,7 +441,7 @@ pub async fn list(
     let page: u32 = field(&p, "Page").and_then(|v| v.parse().ok()).unwrap_or(0);
     let start = page.saturating_mul(q.limit);
     Ok(Json(json!({
-        "end": (start + rows.len() as u32).saturating_sub(1),
+        "end": start.saturating_add(rows.len() as u32).saturating_sub(1),
         "first_page_uri": first,
         "messages": rows.iter().map(|m| resource(m, &account)).collect::<Vec<_>>(),
         "next_page_uri": next_uri,
