@@ -322,6 +322,10 @@ pub struct HandlerConfig {
     /// The payload profile.
     #[serde(default)]
     pub profile: Profile,
+    /// `jasmin` profile only: `"GET"` sends the form as the URL's query (as a Jasmin HTTP
+    /// connector set to GET does); `"POST"` (the default) as a form body.
+    #[serde(default)]
+    pub method: Option<String>,
     /// Whole request timeout override, milliseconds.
     #[serde(default)]
     pub timeout_ms: Option<u64>,
@@ -331,6 +335,22 @@ pub struct HandlerConfig {
 }
 
 impl HandlerConfig {
+    /// Whether `method` asks for `GET` (`POST` when unset); anything else is refused.
+    pub fn jasmin_get(&self) -> Result<bool, ConfigError> {
+        match self
+            .method
+            .as_deref()
+            .map(str::to_ascii_uppercase)
+            .as_deref()
+        {
+            None | Some("POST") => Ok(false),
+            Some("GET") => Ok(true),
+            Some(other) => Err(ConfigError::Invalid(format!(
+                "handler method {other:?}: GET or POST"
+            ))),
+        }
+    }
+
     /// The secret, from the config or its environment variable.
     pub fn secret(&self, name: &str) -> Result<String, ConfigError> {
         secret(
@@ -579,6 +599,11 @@ impl Config {
                         )));
                     }
                 }
+            }
+            if h.jasmin_get()? && h.profile != Profile::Jasmin {
+                return Err(invalid(format!(
+                    "handler {name}: method = \"GET\" is for the jasmin profile only"
+                )));
             }
         }
         let mut codes = std::collections::HashSet::new();

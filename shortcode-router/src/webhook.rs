@@ -214,8 +214,9 @@ pub fn backoff(defaults: &WebhookDefaults, attempt: u32) -> Duration {
 enum Signer {
     Standard(signing::StandardSigner),
     Twilio(String),
-    /// Unsigned; short code -> its carrier (Jasmin's `origin-connector`).
-    Jasmin(Arc<HashMap<String, String>>),
+    /// Unsigned; short code -> its carrier (Jasmin's `origin-connector`); `GET` (the form as
+    /// the query) rather than `POST`.
+    Jasmin(Arc<HashMap<String, String>>, bool),
 }
 
 /// Short code -> the carrier that receives it (its own, or the only one).
@@ -409,10 +410,23 @@ impl Worker {
                     &params,
                 )
             }
-            Signer::Jasmin(carriers) => form_body(
+            Signer::Jasmin(carriers, false) => form_body(
                 req,
                 &jasmin_params(&String::from_utf8_lossy(payload), carriers),
             ),
+            Signer::Jasmin(carriers, true) => {
+                let params = jasmin_params(&String::from_utf8_lossy(payload), carriers);
+                let query = form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(&params)
+                    .finish();
+                let sep = if self.url.contains('?') { '&' } else { '?' };
+                let uri: http::Uri = format!("{}{sep}{query}", self.url)
+                    .parse()
+                    .map_err(|e| format!("cannot build the request: {e}"))?;
+                http::Request::get(uri)
+                    .header(USER_AGENT, HeaderValue::from_static(http_out::USER_AGENT))
+                    .body(Full::new(Bytes::new()))
+            }
         };
         let req = req.map_err(|e| format!("cannot build the request: {e}"))?;
         let a = http_out::exchange(&self.client, req, self.timeout, MAX_REPLY).await?;
@@ -454,7 +468,7 @@ impl Worker {
         let status = answer.as_ref().ok().map(|a| a.0);
         // Jasmin's handlers acknowledge with a body (a 2xx without it is tried again) and
         // answer no reply.
-        let jasmin = matches!(self.signer, Signer::Jasmin(_));
+        let jasmin = matches!(self.signer, Signer::Jasmin(..));
         let acked = |body: &str| !jasmin || body.starts_with(JASMIN_ACK);
         let (error, outcome, replies) = match answer {
             Ok((s, ct, body)) if (200..300).contains(&s) && acked(&body) => {
@@ -631,7 +645,9 @@ impl Dispatcher {
                         .map_err(|e| ConfigError::Invalid(format!("handler {name}: {e}")))?,
                 )),
                 Profile::Twilio => Signer::Twilio(h.secret(name)?),
-                Profile::Jasmin => Signer::Jasmin(Arc::new(short_code_carriers(config))),
+                Profile::Jasmin => {
+                    Signer::Jasmin(Arc::new(short_code_carriers(config)), h.jasmin_get()?)
+                }
             };
             let client = http_out::client(
                 Duration::from_millis(h.connect_timeout_ms.unwrap_or(d.connect_timeout_ms)),

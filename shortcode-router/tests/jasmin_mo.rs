@@ -7,7 +7,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use axum::Form;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use common::*;
 use smsc_client::sim::SimConfig;
 
@@ -29,13 +29,28 @@ handler = "jasmin"
 #[derive(Default)]
 struct Seen {
     forms: Mutex<Vec<Vec<(String, String)>>>,
+    methods: Mutex<Vec<&'static str>>,
 }
 
-/// Answers the first request of each MO without the acknowledgement, later ones with it.
-async fn jasmin_hook(
+/// A form `POST`ed to the handler.
+async fn jasmin_post(
     State(seen): State<Arc<Seen>>,
     Form(params): Form<Vec<(String, String)>>,
 ) -> &'static str {
+    record(&seen, ("POST", params))
+}
+
+/// A form sent as the query of a `GET`.
+async fn jasmin_get(
+    State(seen): State<Arc<Seen>>,
+    Query(params): Query<Vec<(String, String)>>,
+) -> &'static str {
+    record(&seen, ("GET", params))
+}
+
+/// Answers the first request of each MO without the acknowledgement, later ones with it.
+fn record(seen: &Seen, (method, params): (&'static str, Vec<(String, String)>)) -> &'static str {
+    seen.methods.lock().unwrap().push(method);
     let mut forms = seen.forms.lock().unwrap();
     let id = params
         .iter()
@@ -51,13 +66,23 @@ async fn jasmin_hook(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn jasmin_profile_form_and_acknowledgement() {
+    jasmin_profile(None, "POST").await;
+}
+
+/// `method = "GET"`: the same form as the URL's query (the handler URL's own query kept).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jasmin_profile_by_get() {
+    jasmin_profile(Some("get"), "GET").await;
+}
+
+async fn jasmin_profile(method: Option<&str>, want: &str) {
     within(60, async {
         let s = Setup::new(SimConfig::default()).await;
         let seen = Arc::new(Seen::default());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let app = axum::Router::new()
-            .route("/jasmin", axum::routing::post(jasmin_hook))
+            .route("/jasmin", axum::routing::post(jasmin_post).get(jasmin_get))
             .with_state(seen.clone());
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -65,10 +90,13 @@ async fn jasmin_profile_form_and_acknowledgement() {
         let extra = format!(
             r#"
 [handlers.jasmin]
-url = "http://{addr}/jasmin"
+url = "http://{addr}/jasmin?app=1"
 profile = "jasmin"
-
-{LEGACY}"#
+{method}
+{LEGACY}"#,
+            method = method
+                .map(|m| format!("method = {m:?}"))
+                .unwrap_or_default()
         );
         let router = s.router(&extra).await;
         inject(&s.sim, "Hola ¿qué tal? ✓", SUB).await;
@@ -81,6 +109,7 @@ profile = "jasmin"
         let st = router.store().stats().await.unwrap();
         assert_eq!(st.attempts, 2);
         let forms = seen.forms.lock().unwrap().clone();
+        assert_eq!(*seen.methods.lock().unwrap(), [want, want]);
         assert_eq!(forms.len(), 2);
         assert_eq!(forms[0], forms[1], "the same MO, the same id, both times");
         let get = |k: &str| {
@@ -91,6 +120,9 @@ profile = "jasmin"
                 .unwrap_or_default()
         };
         assert!(get("id").starts_with("mo_"), "{forms:?}");
+        if want == "GET" {
+            assert_eq!(get("app"), "1", "the handler URL's query is kept");
+        }
         assert_eq!(get("from"), SUB);
         assert_eq!(get("to"), CODE);
         assert_eq!(get("content"), "Hola ¿qué tal? ✓");
@@ -135,4 +167,8 @@ code = "12345"
         .unwrap_err()
         .to_string();
     assert!(e.contains("not signed"), "{e}");
+    let e = shortcode_router::config::Config::parse(&text("method = \"PUT\""))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("GET or POST"), "{e}");
 }
