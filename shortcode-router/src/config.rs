@@ -702,6 +702,16 @@ impl Config {
         self.short_codes.iter().find(|s| s.code == code)
     }
 
+    /// The carrier that serves short code `code`: its own, or the only one configured.
+    pub fn carrier_of(&self, code: &str) -> Option<&str> {
+        let sc = self.short_code(code)?;
+        match &sc.carrier {
+            Some(c) => Some(c),
+            None if self.carriers.len() == 1 => self.carriers.keys().next().map(String::as_str),
+            None => None,
+        }
+    }
+
     /// The program named in compliance answers on `code`: its `default_program`, else its
     /// first program.
     pub fn default_program(&self, code: &str) -> Option<&ProgramConfig> {

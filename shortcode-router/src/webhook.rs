@@ -219,18 +219,12 @@ enum Signer {
     Jasmin(Arc<HashMap<String, String>>, bool),
 }
 
-/// Short code -> the carrier that receives it (its own, or the only one).
+/// Short code -> the carrier that receives it.
 fn short_code_carriers(config: &Config) -> HashMap<String, String> {
-    let only = (config.carriers.len() == 1)
-        .then(|| config.carriers.keys().next().cloned())
-        .flatten();
     config
         .short_codes
         .iter()
-        .filter_map(|sc| {
-            let carrier = sc.carrier.clone().or_else(|| only.clone())?;
-            Some((sc.code.clone(), carrier))
-        })
+        .filter_map(|sc| Some((sc.code.clone(), config.carrier_of(&sc.code)?.to_owned())))
         .collect()
 }
 
@@ -248,9 +242,6 @@ fn form_body(
     )
     .body(Full::new(Bytes::from(form)))
 }
-
-/// The body that acknowledges a Jasmin-profile webhook.
-pub const JASMIN_ACK: &str = "ACK/Jasmin";
 
 /// Jasmin's MO form fields for a stored JSON payload: `id`, `from`, `to`, `origin-connector`
 /// (the short code's carrier), `priority`, `coding` (0 when GSM 7-bit carries the text, else
@@ -469,7 +460,7 @@ impl Worker {
         // Jasmin's handlers acknowledge with a body (a 2xx without it is tried again) and
         // answer no reply.
         let jasmin = matches!(self.signer, Signer::Jasmin(..));
-        let acked = |body: &str| !jasmin || body.starts_with(JASMIN_ACK);
+        let acked = |body: &str| !jasmin || body.starts_with(crate::api::jasmin::ACK);
         let (error, outcome, replies) = match answer {
             Ok((s, ct, body)) if (200..300).contains(&s) && acked(&body) => {
                 let replies = if w.kind == MESSAGE_RECEIVED && !jasmin {

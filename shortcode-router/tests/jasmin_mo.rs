@@ -11,21 +11,6 @@ use axum::extract::{Query, State};
 use common::*;
 use smsc_client::sim::SimConfig;
 
-/// A program whose HOLA keyword goes to the handler named `jasmin`.
-const LEGACY: &str = r#"
-[[programs]]
-name = "legacy"
-display_name = "Legacy App"
-short_code = "12345"
-support = "legacy@example.com"
-
-[[routes]]
-name = "legacy"
-program = "legacy"
-keyword = "HOLA"
-handler = "jasmin"
-"#;
-
 #[derive(Default)]
 struct Seen {
     forms: Mutex<Vec<Vec<(String, String)>>>,
@@ -93,10 +78,11 @@ async fn jasmin_profile(method: Option<&str>, want: &str) {
 url = "http://{addr}/jasmin?app=1"
 profile = "jasmin"
 {method}
-{LEGACY}"#,
+{legacy}"#,
             method = method
                 .map(|m| format!("method = {m:?}"))
-                .unwrap_or_default()
+                .unwrap_or_default(),
+            legacy = legacy_program("jasmin")
         );
         let router = s.router(&extra).await;
         inject(&s.sim, "Hola ¿qué tal? ✓", SUB).await;
@@ -159,7 +145,8 @@ profile = "jasmin"
 [[short_codes]]
 code = "12345"
 
-{LEGACY}"#
+{legacy}"#,
+            legacy = legacy_program("jasmin")
         )
     };
     shortcode_router::config::Config::parse(&text("")).unwrap();

@@ -72,19 +72,8 @@ async fn twilio_profile_form_signature_and_twiml_reply() {
 url = "{url}"
 secret = "{TOKEN}"
 profile = "twilio"
-
-[[programs]]
-name = "legacy"
-display_name = "Legacy App"
-short_code = "12345"
-support = "legacy@example.com"
-
-[[routes]]
-name = "legacy"
-program = "legacy"
-keyword = "HOLA"
-handler = "twilio"
-"#
+{legacy}"#,
+            legacy = legacy_program("twilio")
         );
         let router = s.router(&extra).await;
         inject(&s.sim, "Hola amigo", SUB).await;

@@ -18,6 +18,10 @@ use crate::delivery::status::MessageStatus;
 use crate::delivery::{MtError, MtRequest};
 use crate::store::messages::{CallbackFormat, MessageRecord, RawStatus};
 
+/// The body with which Jasmin's DLRs and MO calls are acknowledged (anything else is retried,
+/// as Jasmin retries).
+pub const ACK: &str = "ACK/Jasmin";
+
 /// The arguments `/send` takes.
 const ARGUMENTS: &[&str] = &[
     "to",

@@ -14,6 +14,7 @@ use http_body_util::Full;
 use serde::Serialize;
 use tokio::sync::Semaphore;
 
+use crate::api::jasmin::ACK;
 use crate::delivery::status::MessageStatus;
 use crate::http_out::{self, target};
 use crate::signing::standard_signature;
@@ -22,8 +23,6 @@ use crate::signing::standard_signature;
 const MAX_IN_FLIGHT: u32 = 1024;
 /// Most of an answer's body read (to the end, so that its connection can be used again).
 const MAX_ANSWER: usize = 64 * 1024;
-/// The body that acknowledges a Jasmin DLR (anything else is retried, as Jasmin does).
-pub const JASMIN_ACK: &[u8] = b"ACK/Jasmin";
 
 /// How callbacks are retried.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
@@ -217,7 +216,7 @@ impl Callbacks {
         let form = serde_urlencoded::to_string(&params).unwrap_or_default();
         if post {
             let body = Bytes::from(form);
-            self.retried("dlr-url", url, Some(JASMIN_ACK), move |uri| {
+            self.retried("dlr-url", url, Some(ACK.as_bytes()), move |uri| {
                 http::Request::post(uri)
                     .header(http::header::USER_AGENT, http_out::USER_AGENT)
                     .header(
@@ -230,7 +229,7 @@ impl Callbacks {
         } else {
             let sep = if url.contains('?') { '&' } else { '?' };
             let url = format!("{url}{sep}{form}");
-            self.retried("dlr-url", url, Some(JASMIN_ACK), |uri| {
+            self.retried("dlr-url", url, Some(ACK.as_bytes()), |uri| {
                 http::Request::get(uri)
                     .header(http::header::USER_AGENT, http_out::USER_AGENT)
                     .body(Full::default())

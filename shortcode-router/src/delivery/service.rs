@@ -198,11 +198,7 @@ pub struct Routes {
 impl Routes {
     /// From the router's configuration.
     pub fn from_config(c: &crate::config::Config) -> Routes {
-        let sends = |name: &str| c.carriers.get(name).is_some_and(crate::carrier::pooled);
-        let fallback = (c.carriers.len() == 1)
-            .then(|| c.carriers.keys().next().cloned())
-            .flatten()
-            .filter(|name| sends(name));
+        let sends = |name: &&str| c.carriers.get(*name).is_some_and(crate::carrier::pooled);
         let mut r = Routes {
             short_codes: c.short_codes.iter().map(|sc| sc.code.clone()).collect(),
             no_receipts: c
@@ -214,10 +210,8 @@ impl Routes {
             ..Routes::default()
         };
         for sc in &c.short_codes {
-            if let Some(carrier) = sc.carrier.clone().or_else(|| fallback.clone())
-                && sends(&carrier)
-            {
-                r.carriers.insert(sc.code.clone(), carrier);
+            if let Some(carrier) = c.carrier_of(&sc.code).filter(sends) {
+                r.carriers.insert(sc.code.clone(), carrier.to_owned());
             }
             if let Some(p) = c.default_program(&sc.code) {
                 r.default_program.insert(sc.code.clone(), p.name.clone());

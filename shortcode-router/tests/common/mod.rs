@@ -371,3 +371,23 @@ pub async fn inject(sim: &SimHandle, text: &str, from: &str) -> u32 {
         }
     }
 }
+
+/// Config for a `legacy` program on [`CODE`] whose HOLA keyword goes to handler `handler`
+/// (the handler profile tests).
+pub fn legacy_program(handler: &str) -> String {
+    format!(
+        r#"
+[[programs]]
+name = "legacy"
+display_name = "Legacy App"
+short_code = "{CODE}"
+support = "legacy@example.com"
+
+[[routes]]
+name = "legacy"
+program = "legacy"
+keyword = "HOLA"
+handler = "{handler}"
+"#
+    )
+}
